@@ -1,0 +1,1 @@
+"""The nbcnn command line (installed as the package nbcnn_cli)."""

@@ -1,0 +1,54 @@
+"""Optimiser updates, in place over flat views of a parameter and its state (update rules as PyTorch's docs)."""
+import math
+
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
+    for i in prange(p.size):
+        d = g[i] + weight_decay * p[i]
+        if momentum != 0:
+            b = d if first else momentum * buf[i] + (1 - dampening) * d
+            buf[i] = b
+            d = d + momentum * b if nesterov else b
+        p[i] -= lr * d
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _adam(p, g, m, v, step_size, beta1, beta2, eps, sqrt_correction2, weight_decay):
+    for i in prange(p.size):
+        d = g[i] + weight_decay * p[i]
+        m[i] = beta1 * m[i] + (1 - beta1) * d
+        v[i] = beta2 * v[i] + (1 - beta2) * d * d
+        p[i] -= step_size * m[i] / (math.sqrt(v[i]) / sqrt_correction2 + eps)
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _rmsprop(p, g, sq, buf, lr, alpha, eps, weight_decay, momentum):
+    for i in prange(p.size):
+        d = g[i] + weight_decay * p[i]
+        sq[i] = alpha * sq[i] + (1 - alpha) * d * d
+        step = d / (math.sqrt(sq[i]) + eps)
+        if momentum > 0:
+            buf[i] = momentum * buf[i] + step
+            step = buf[i]
+        p[i] -= lr * step
+
+
+def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first_step):
+    """buf: the momentum buffer (any array of param's size when momentum is 0)."""
+    _sgd(param.reshape(-1), grad.reshape(-1), buf.reshape(-1), lr, momentum, dampening, weight_decay,
+         nesterov, first_step)
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step):
+    """step counts from 1; the bias corrections are 1 − β₁ᵗ and 1 − β₂ᵗ."""
+    step_size = lr / (1 - beta1 ** step)
+    _adam(param.reshape(-1), grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), step_size,
+          beta1, beta2, eps, math.sqrt(1 - beta2 ** step), weight_decay)
+
+
+def rmsprop_update(param, grad, square_avg, buf, lr, alpha, eps, weight_decay, momentum):
+    _rmsprop(param.reshape(-1), grad.reshape(-1), square_avg.reshape(-1), buf.reshape(-1), lr, alpha, eps,
+             weight_decay, momentum)

@@ -1,0 +1,116 @@
+"""Max, average and global average pooling; one (image, channel) plane per parallel iteration."""
+import numpy as np
+from numba import njit, prange
+
+from ...shapes import conv_output_size
+
+
+@njit(parallel=True, cache=True)
+def _max_pool(x, kh, kw, sh, sw, ph, pw, y, argmax):
+    n, c, h, w = x.shape
+    oh, ow = y.shape[2], y.shape[3]
+    for t in prange(n * c):
+        i, ch = t // c, t % c
+        for oy in range(oh):
+            y0 = oy * sh - ph
+            for ox in range(ow):
+                x0 = ox * sw - pw
+                best, where = -np.inf, -1
+                for ky in range(max(0, -y0), min(kh, h - y0)):
+                    for kx in range(max(0, -x0), min(kw, w - x0)):
+                        v = x[i, ch, y0 + ky, x0 + kx]
+                        if v > best or where < 0:  # strict '>': a tie keeps the first element
+                            best, where = v, (y0 + ky) * w + x0 + kx
+                y[i, ch, oy, ox] = best
+                argmax[i, ch, oy, ox] = where
+
+
+@njit(parallel=True, cache=True)
+def _max_pool_grad(gy, argmax, gx):
+    n, c, oh, ow = gy.shape
+    w = gx.shape[3]
+    for t in prange(n * c):
+        i, ch = t // c, t % c
+        gx[i, ch] = 0
+        for oy in range(oh):
+            for ox in range(ow):
+                k = argmax[i, ch, oy, ox]
+                gx[i, ch, k // w, k % w] += gy[i, ch, oy, ox]
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool(x, kh, kw, sh, sw, ph, pw, y):
+    n, c, h, w = x.shape
+    oh, ow = y.shape[2], y.shape[3]
+    inv = 1.0 / (kh * kw)
+    for t in prange(n * c):
+        i, ch = t // c, t % c
+        for oy in range(oh):
+            y0 = oy * sh - ph
+            for ox in range(ow):
+                x0 = ox * sw - pw
+                s = 0.0
+                for ky in range(max(0, -y0), min(kh, h - y0)):
+                    for kx in range(max(0, -x0), min(kw, w - x0)):
+                        s += x[i, ch, y0 + ky, x0 + kx]
+                y[i, ch, oy, ox] = s * inv
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool_grad(gy, kh, kw, sh, sw, ph, pw, gx):
+    n, c, h, w = gx.shape
+    oh, ow = gy.shape[2], gy.shape[3]
+    inv = 1.0 / (kh * kw)
+    for t in prange(n * c):
+        i, ch = t // c, t % c
+        gx[i, ch] = 0
+        for oy in range(oh):
+            y0 = oy * sh - ph
+            for ox in range(ow):
+                x0 = ox * sw - pw
+                g = gy[i, ch, oy, ox] * inv
+                for ky in range(max(0, -y0), min(kh, h - y0)):
+                    for kx in range(max(0, -x0), min(kw, w - x0)):
+                        gx[i, ch, y0 + ky, x0 + kx] += g
+
+
+def _output(x_shape, kernel, stride, padding):
+    n, c, h, w = x_shape
+    oh = conv_output_size(h, kernel[0], padding[0], stride[0])
+    ow = conv_output_size(w, kernel[1], padding[1], stride[1])
+    return (n, c, oh, ow)
+
+
+def max_pool2d_forward(x, kernel, stride, padding):
+    shape = _output(x.shape, kernel, stride, padding)
+    y = np.empty(shape, x.dtype)
+    argmax = np.empty(shape, np.int32)  # flat index into the input plane
+    _max_pool(x, *kernel, *stride, *padding, y, argmax)
+    return y, argmax
+
+
+def max_pool2d_backward(grad, argmax, x_shape):
+    gx = np.empty(x_shape, grad.dtype)
+    _max_pool_grad(np.ascontiguousarray(grad), argmax, gx)
+    return gx
+
+
+def avg_pool2d_forward(x, kernel, stride, padding):
+    y = np.empty(_output(x.shape, kernel, stride, padding), x.dtype)
+    _avg_pool(x, *kernel, *stride, *padding, y)
+    return y
+
+
+def avg_pool2d_backward(grad, x_shape, kernel, stride, padding):
+    gx = np.empty(x_shape, grad.dtype)
+    _avg_pool_grad(np.ascontiguousarray(grad), *kernel, *stride, *padding, gx)
+    return gx
+
+
+def global_avg_pool2d_forward(x):
+    return x.mean(axis=(2, 3), keepdims=True, dtype=x.dtype)
+
+
+def global_avg_pool2d_backward(grad, x_shape):
+    scale = grad.dtype.type(1.0 / (x_shape[2] * x_shape[3]))
+    return np.broadcast_to(grad * scale, x_shape).copy()

@@ -1,0 +1,104 @@
+"""The autograd Function: one op's forward and backward, written once for every device.
+
+A Function subclass receives raw arrays of its input's backend and calls that backend's kernels; it holds no
+loops and no device code, so the CPU and CUDA paths share one copy of the backward math. `apply` runs the
+forward and, when a gradient is wanted, records the Function itself as a node on the tape: the output tensor
+keeps it as `_node`, and the node keeps its inputs and a sequence number that orders the tape.
+"""
+import itertools
+import threading
+
+from . import backend as backends
+
+_grad_mode = threading.local()
+_sequence = itertools.count()
+
+
+def is_grad_enabled():
+    return getattr(_grad_mode, "enabled", True)
+
+
+class _GradMode:
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self.previous = is_grad_enabled()
+        _grad_mode.enabled = self.enabled
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, func):
+        def wrapper(*args, **kwargs):
+            with _GradMode(self.enabled):
+                return func(*args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = func.__name__, func.__doc__
+        return wrapper
+
+
+def no_grad():
+    """Context manager (or decorator) under which no operation is recorded on the tape."""
+    return _GradMode(False)
+
+
+def enable_grad():
+    return _GradMode(True)
+
+
+class Function:
+    """Base of every differentiable op.
+
+    Subclasses define `forward(self, *arrays, **options) -> array` and `backward(self, grad) -> tuple`, one
+    gradient (or None) per positional input. `self.backend` is the kernel module of the inputs' device.
+    """
+
+    def __init__(self, backend, needs_input_grad):
+        self.backend = backend
+        self.needs_input_grad = needs_input_grad
+        self.saved = ()
+        self.inputs = ()
+        self.sequence = -1
+
+    def save_for_backward(self, *values):
+        self.saved = values
+
+    def forward(self, *arrays, **options):
+        raise NotImplementedError
+
+    def backward(self, grad):
+        raise NotImplementedError
+
+    def release(self):
+        """Drop what the backward pass needed: the tape is freed once it has been replayed."""
+        self.saved = None
+        self.inputs = ()
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        from .tensor import Tensor
+
+        device = _common_device(cls.__name__, inputs)
+        needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        fn = cls(backends.get(device), needs)
+        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        out = fn.forward(*arrays, **options)
+        record = any(needs) and is_grad_enabled()
+        result = Tensor._wrap(out, device, requires_grad=record)
+        if record:
+            fn.inputs = inputs
+            fn.sequence = next(_sequence)
+            result._node = fn
+        return result
+
+
+def _common_device(op_name, inputs):
+    from .tensor import Tensor
+
+    devices = {t.device for t in inputs if isinstance(t, Tensor)}
+    if len(devices) > 1:
+        raise RuntimeError(f"{op_name}: expected all tensors on one device, got {sorted(devices)}")
+    if not devices:
+        raise TypeError(f"{op_name}: needs at least one Tensor input")
+    return devices.pop()

@@ -1,0 +1,113 @@
+"""The functional API, with PyTorch's signatures. Shapes are checked here, before any kernel runs."""
+import numpy as np
+
+from .. import ops, shapes
+from ..random import next_seed
+from ..tensor import Tensor
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0):
+    """input (N, C, H, W), weight (K, C, kh, kw), bias (K,); padding an int, a pair, 'same' or 'valid'."""
+    kernel = tuple(weight.shape[2:])
+    stride, padding = shapes.pair(stride, "stride"), shapes.resolve_padding(padding, kernel)
+    shapes.conv2d_output_shape("conv2d", input.shape, weight.shape[0], kernel, stride, padding,
+                               in_channels=weight.shape[1])
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias of shape {bias.shape} does not match {weight.shape[0]} output channels")
+    return ops.Conv2d.apply(input, weight, bias, stride=stride, padding=padding)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0):
+    kernel, stride, padding = _pool_geometry("max_pool2d", input, kernel_size, stride, padding)
+    return ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    kernel, stride, padding = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding)
+    return ops.AvgPool2d.apply(input, kernel=kernel, stride=stride, padding=padding)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    if shapes.pair(output_size, "output_size") != (1, 1):
+        raise ValueError(f"adaptive_avg_pool2d: only output_size (1, 1) is supported, got {output_size}")
+    if input.ndim != 4:
+        raise ValueError(f"adaptive_avg_pool2d: expected input (N, C, H, W), got {input.shape}")
+    return ops.GlobalAvgPool2d.apply(input)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Batch statistics in training (running statistics updated in place when given), running ones in eval."""
+    if input.ndim not in (2, 4):
+        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, H, W), got {input.shape}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} of shape {t.shape} does not match {channels} channels "
+                             f"of input {input.shape}")
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
+    if training and input.shape[0] * int(np.prod(input.shape[2:], dtype=np.int64)) < 2:
+        raise ValueError(f"batch_norm: training needs more than one value per channel, got input {input.shape}")
+    return ops.BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
+                               running_var=_data(running_var), training=training, momentum=momentum, eps=eps)
+
+
+def linear(input, weight, bias=None):
+    if input.ndim != 2 or input.shape[1] != weight.shape[1]:
+        raise ValueError(f"linear: expected input (N, {weight.shape[1]}) for weight {weight.shape}, "
+                         f"got {input.shape}")
+    return ops.Linear.apply(input, weight, bias)
+
+
+def relu(input):
+    return ops.ReLU.apply(input)
+
+
+def sigmoid(input):
+    return ops.Sigmoid.apply(input)
+
+
+def tanh(input):
+    return ops.Tanh.apply(input)
+
+
+def dropout(input, p=0.5, training=True):
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: probability must lie in [0, 1), got {p}")
+    if not training or p == 0:
+        return input
+    return ops.Dropout.apply(input, p=p, seed=next_seed())
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    if input.ndim != 4 or size < 1:
+        raise ValueError(f"local_response_norm: expected (N, C, H, W) input and size ≥ 1, got {input.shape}, "
+                         f"size {size}")
+    return ops.LocalResponseNorm.apply(input, size=size, alpha=alpha, beta=beta, k=k)
+
+
+def cross_entropy(input, target):
+    """Mean softmax cross-entropy of logits (N, classes) against integer labels (N,)."""
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, np.int64), device=input.device)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must hold integer class labels, got {target.dtype}")
+    return ops.CrossEntropy.apply(input, target)
+
+
+def flatten(input, start_dim=1):
+    return input.flatten(start_dim)
+
+
+def _pool_geometry(layer, input, kernel_size, stride, padding):
+    kernel = shapes.pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None else shapes.pair(stride, "stride")
+    padding = shapes.pair(padding, "padding")
+    shapes.pool2d_output_shape(layer, input.shape, kernel, stride, padding)
+    return kernel, stride, padding
+
+
+def _data(t):
+    return None if t is None else t.data

@@ -1,0 +1,6 @@
+"""Optimisers and learning-rate schedules with PyTorch's names."""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam
+from .rmsprop import RMSprop
+from . import lr_scheduler

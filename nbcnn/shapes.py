@@ -1,0 +1,95 @@
+"""Shape formulas, used by every layer and by the summary: one place where output sizes are decided.
+
+out = ⌊(n + 2p − f)/s⌋ + 1 for convolution and pooling alike. Every check raises ValueError naming the layer,
+the input shape and the offending values before any kernel runs.
+"""
+
+
+def pair(value, name="value"):
+    """An int or a pair of ints as an (h, w) pair."""
+    if isinstance(value, int):
+        return (value, value)
+    try:
+        h, w = value
+        return (int(h), int(w))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}") from None
+
+
+def conv_output_size(n, f, p, s):
+    """⌊(n + 2p − f)/s⌋ + 1."""
+    return (n + 2 * p - f) // s + 1
+
+
+def same_padding(f):
+    """The padding that keeps the size at stride 1: (f − 1)/2, defined for odd f."""
+    if f % 2 == 0:
+        raise ValueError(f"'same' padding needs an odd kernel size, got {f}")
+    return (f - 1) // 2
+
+
+def resolve_padding(padding, kernel):
+    """padding as an (h, w) pair; 'same' and 'valid' resolved against the kernel."""
+    if padding == "valid":
+        return (0, 0)
+    if padding == "same":
+        return (same_padding(kernel[0]), same_padding(kernel[1]))
+    return pair(padding, "padding")
+
+
+def conv2d_output_shape(layer, input_shape, out_channels, kernel, stride, padding, in_channels=None):
+    """(N, K, OH, OW) of a convolution, or ValueError naming what is impossible."""
+    n, c, h, w = _four_dims(layer, input_shape)
+    if in_channels is not None and c != in_channels:
+        raise ValueError(f"{layer}: expected {in_channels} input channels, got input of shape {tuple(input_shape)}")
+    oh, ow = _window_output(layer, input_shape, (h, w), kernel, stride, padding)
+    return (n, out_channels, oh, ow)
+
+
+def pool2d_output_shape(layer, input_shape, kernel, stride, padding):
+    """(N, C, OH, OW) of a pooling window; padding may be at most half the kernel, as in PyTorch."""
+    n, c, h, w = _four_dims(layer, input_shape)
+    for p, f in zip(padding, kernel):
+        if p > f // 2:
+            raise ValueError(f"{layer}: padding {padding} must be at most half the kernel size {kernel} "
+                             f"(input shape {tuple(input_shape)})")
+    oh, ow = _window_output(layer, input_shape, (h, w), kernel, stride, padding)
+    return (n, c, oh, ow)
+
+
+def conv2d_params(in_channels, out_channels, kernel, bias=True):
+    """(f·f·C + 1)·K for a square kernel; kh·kw·C·K (+ K) in general."""
+    kh, kw = pair(kernel, "kernel_size")
+    return (kh * kw * in_channels + (1 if bias else 0)) * out_channels
+
+
+def conv2d_mult_adds(output_shape, in_channels, kernel):
+    """Multiply-adds of one image: OH·OW·K·C·kh·kw."""
+    _, k, oh, ow = output_shape
+    kh, kw = pair(kernel, "kernel_size")
+    return oh * ow * k * in_channels * kh * kw
+
+
+def linear_params(in_features, out_features, bias=True):
+    return (in_features + (1 if bias else 0)) * out_features
+
+
+def _four_dims(layer, input_shape):
+    if len(input_shape) != 4:
+        raise ValueError(f"{layer}: expected input of shape (N, C, H, W), got {tuple(input_shape)}")
+    return input_shape
+
+
+def _window_output(layer, input_shape, size, kernel, stride, padding):
+    where = f"{layer}: input shape {tuple(input_shape)}, kernel {tuple(kernel)}, stride {tuple(stride)}, " \
+            f"padding {tuple(padding)}"
+    if min(kernel) < 1:
+        raise ValueError(f"{where}: kernel size must be at least 1")
+    if min(stride) < 1:
+        raise ValueError(f"{where}: stride must be at least 1")
+    if min(padding) < 0:
+        raise ValueError(f"{where}: padding must not be negative")
+    out = tuple(conv_output_size(n, f, p, s) for n, f, p, s in zip(size, kernel, padding, stride))
+    if min(out) < 1:
+        raise ValueError(f"{where}: output size {out} is below 1 (input too small for this layer)")
+    return out

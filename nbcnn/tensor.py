@@ -1,0 +1,275 @@
+"""Tensor and backward(): the tape.
+
+A tensor holds an array of its device's backend. When an op that needs a gradient runs, its Function becomes a
+node of the tape (`tensor._node`), numbered in the order ops ran. `backward()` gathers the nodes the result
+depends on, replays them from the newest to the oldest, adds up the gradients of values used more than once
+(a residual connection), and frees each node as soon as it has been replayed.
+"""
+import numpy as np
+
+from . import backend as backends
+from . import ops
+
+_FLOATS = (np.float32, np.float64)
+
+
+class Tensor:
+    __slots__ = ("data", "device", "requires_grad", "grad", "_node", "__weakref__")
+
+    def __init__(self, data, requires_grad=False, dtype=None, device="cpu"):
+        device = backends.normalize_device(device)
+        array = _as_numpy(data, dtype)
+        if requires_grad and array.dtype.type not in _FLOATS:
+            raise TypeError(f"only float32/float64 tensors can require gradients, got {array.dtype}")
+        self.data = backends.get(device).asarray(array)
+        self.device = device
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._node = None
+
+    @classmethod
+    def _wrap(cls, array, device, requires_grad=False):
+        """A tensor around a backend array, without copying or converting it."""
+        t = cls.__new__(cls)
+        t.data, t.device, t.requires_grad, t.grad, t._node = array, device, requires_grad, None, None
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return np.dtype(self.data.dtype)
+
+    @property
+    def ndim(self):
+        return len(self.data.shape)
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    def numel(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        dev = "" if self.device == "cpu" else f", device='{self.device}'"
+        return f"tensor({np.array2string(self.numpy(), precision=4, separator=', ')}{dev}{grad})"
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self):
+        if self.requires_grad:
+            return backends.get(self.device).to_numpy(self.data).copy()
+        return backends.get(self.device).to_numpy(self.data)
+
+    def item(self):
+        if self.numel() != 1:
+            raise ValueError(f"item() needs a tensor of one element, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def detach(self):
+        return Tensor._wrap(self.data, self.device)
+
+    def to(self, device):
+        device = backends.normalize_device(device)
+        if device == self.device:
+            return self
+        array = backends.get(device).asarray(backends.get(self.device).to_numpy(self.data))
+        return Tensor._wrap(array, device, self.requires_grad and self.is_leaf)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return ops.Cast.apply(self, dtype=np.float32)
+
+    def double(self):
+        return ops.Cast.apply(self, dtype=np.float64)
+
+    def requires_grad_(self, flag=True):
+        self.requires_grad = flag
+        return self
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, grad=None):
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no recorded history")
+        be = backends.get(self.device)
+        if grad is None:
+            if self.numel() != 1:
+                raise RuntimeError(f"backward() without a gradient needs a scalar, got shape {self.shape}")
+            grad = be.ones_like(self.data)
+        elif isinstance(grad, Tensor):
+            grad = grad.data
+        if self._node is None:
+            _accumulate_leaf(self, grad, be)
+            return
+        pending = {self._node: grad}
+        for node in _tape_of(self._node):
+            grad_out = pending.pop(node, None)
+            if grad_out is None:
+                continue
+            if node.saved is None:
+                raise RuntimeError("backward() through a graph a second time: its tape was freed by the first")
+            for t, g in zip(node.inputs, node.backward(grad_out)):
+                if g is None or not isinstance(t, Tensor) or not t.requires_grad:
+                    continue
+                if t._node is None:
+                    _accumulate_leaf(t, g, be)
+                elif t._node in pending:
+                    pending[t._node] = be.add(pending[t._node], g)
+                else:
+                    pending[t._node] = g
+            node.release()
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return ops.Add.apply(self, _lift(other, self))
+
+    def __radd__(self, other):
+        return ops.Add.apply(_lift(other, self), self)
+
+    def __sub__(self, other):
+        return ops.Sub.apply(self, _lift(other, self))
+
+    def __rsub__(self, other):
+        return ops.Sub.apply(_lift(other, self), self)
+
+    def __mul__(self, other):
+        return ops.Mul.apply(self, _lift(other, self))
+
+    def __rmul__(self, other):
+        return ops.Mul.apply(_lift(other, self), self)
+
+    def __truediv__(self, other):
+        return ops.Div.apply(self, _lift(other, self))
+
+    def __rtruediv__(self, other):
+        return ops.Div.apply(_lift(other, self), self)
+
+    def __neg__(self):
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other):
+        return ops.MatMul.apply(self, _lift(other, self))
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return ops.Reshape.apply(self, shape=_resolve_shape(self.shape, shape))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        shape = self.shape
+        end = end_dim % len(shape) if shape else 0
+        flat = int(np.prod(shape[start_dim:end + 1], dtype=np.int64))
+        return self.reshape(shape[:start_dim] + (flat,) + shape[end + 1:])
+
+    def sum(self, dim=None, keepdim=False):
+        return ops.Sum.apply(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        axes = _axes(dim, self.ndim)
+        count = int(np.prod([self.shape[a] for a in axes], dtype=np.int64))
+        return ops.Sum.apply(self, axis=axes, keepdims=keepdim) * (1.0 / count)
+
+    def exp(self):
+        return ops.Exp.apply(self)
+
+    def log(self):
+        return ops.Log.apply(self)
+
+    def relu(self):
+        return ops.ReLU.apply(self)
+
+    def sigmoid(self):
+        return ops.Sigmoid.apply(self)
+
+    def tanh(self):
+        return ops.Tanh.apply(self)
+
+    @property
+    def T(self):
+        return ops.Transpose2d.apply(self)
+
+    def argmax(self, dim=None):
+        return Tensor(np.argmax(self.numpy(), axis=dim), device=self.device)
+
+
+def tensor(data, dtype=None, requires_grad=False, device="cpu"):
+    """A new tensor holding a copy of `data`: float32 by default, float64 kept when asked for or given."""
+    if isinstance(data, Tensor):
+        data = data.numpy()
+    return Tensor(np.array(data, copy=True), requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def _as_numpy(data, dtype):
+    if dtype is not None:
+        return np.ascontiguousarray(data, dtype=np.dtype(dtype))
+    array = np.asarray(data)
+    if array.dtype.kind == "f" and array.dtype.type not in _FLOATS:
+        array = array.astype(np.float32)
+    elif array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        array = array.astype(np.float32)  # Python floats: float32, as PyTorch makes them
+    elif array.dtype.kind in "iub":
+        array = array.astype(np.int64)
+    return np.ascontiguousarray(array)
+
+
+def _lift(value, like):
+    """Turn a Python number or array into a constant tensor of `like`'s dtype and device."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(np.asarray(value, dtype=like.dtype), device=like.device)
+
+
+def _resolve_shape(old, new):
+    new = tuple(int(s) for s in new)
+    size = int(np.prod(old, dtype=np.int64))
+    if new.count(-1) > 1:
+        raise ValueError(f"reshape: only one dimension can be -1, got {new}")
+    if -1 in new:
+        known = int(np.prod([s for s in new if s != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape {old} into {new}")
+        new = tuple(size // known if s == -1 else s for s in new)
+    if int(np.prod(new, dtype=np.int64)) != size:
+        raise ValueError(f"reshape: cannot reshape {old} ({size} elements) into {new}")
+    return new
+
+
+def _axes(dim, ndim):
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted(d % ndim for d in dims))
+
+
+def _tape_of(root):
+    """Nodes that `root` depends on, newest first: the order in which the tape is replayed."""
+    seen, stack = {root}, [root]
+    while stack:
+        node = stack.pop()
+        for t in node.inputs:
+            parent = t._node if isinstance(t, Tensor) else None
+            if parent is not None and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=lambda n: n.sequence, reverse=True)
+
+
+def _accumulate_leaf(t, grad, be):
+    grad = be.sum_to_shape(grad, t.shape)
+    if t.grad is None:
+        t.grad = Tensor._wrap(be.copy(grad), t.device)
+    else:
+        t.grad = Tensor._wrap(be.add(t.grad.data, grad), t.device)
