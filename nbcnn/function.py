@@ -5,6 +5,7 @@ loops and no device code, so the CPU and CUDA paths share one copy of the backwa
 forward and, when a gradient is wanted, records the Function itself as a node on the tape: the output tensor
 keeps it as `_node`, and the node keeps its inputs and a sequence number that orders the tape.
 """
+import contextlib
 import itertools
 import threading
 
@@ -12,6 +13,21 @@ from . import backend as backends
 
 _grad_mode = threading.local()
 _sequence = itertools.count()
+
+# While nbcnn.profile or nbcnn.summary runs, its observer (None otherwise): Module.__call__ hands it every module
+# call as `call(module, args)`; with a tape recording, apply() shows it each node (`recorded(node)`) and
+# Tensor.backward() lets it run each node's backward (`backward(node, grad)`). One `is None` test when idle.
+_observer = None
+
+
+@contextlib.contextmanager
+def observed_by(observer):
+    global _observer
+    previous, _observer = _observer, observer
+    try:
+        yield observer
+    finally:
+        _observer = previous
 
 
 def is_grad_enabled():
@@ -90,6 +106,8 @@ class Function:
             fn.inputs = inputs
             fn.sequence = next(_sequence)
             result._node = fn
+            if _observer is not None:
+                _observer.recorded(fn)
         return result
 
 

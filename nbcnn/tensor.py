@@ -8,7 +8,7 @@ depends on, replays them from the newest to the oldest, adds up the gradients of
 import numpy as np
 
 from . import backend as backends
-from . import ops
+from . import function, ops
 
 _FLOATS = (np.float32, np.float64)
 
@@ -114,13 +114,15 @@ class Tensor:
             _accumulate_leaf(self, grad, be)
             return
         pending = {self._node: grad}
+        observer = function._observer  # the profiler, timing each node's backward
         for node in _tape_of(self._node):
             grad_out = pending.pop(node, None)
             if grad_out is None:
                 continue
             if node.saved is None:
                 raise RuntimeError("backward() through a graph a second time: its tape was freed by the first")
-            for t, g in zip(node.inputs, node.backward(grad_out)):
+            grads = node.backward(grad_out) if observer is None else observer.backward(node, grad_out)
+            for t, g in zip(node.inputs, grads):
                 if g is None or not isinstance(t, Tensor) or not t.requires_grad:
                     continue
                 if t._node is None:
@@ -209,12 +211,14 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
     """A new tensor holding a copy of `data`: float32 by default, float64 kept when asked for or given."""
     if isinstance(data, Tensor):
         data = data.numpy()
-    return Tensor(np.array(data, copy=True), requires_grad=requires_grad, dtype=dtype, device=device)
+    if isinstance(data, np.ndarray):
+        data = data.copy()
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
 def _as_numpy(data, dtype):
     if dtype is not None:
-        return np.ascontiguousarray(data, dtype=np.dtype(dtype))
+        return np.asarray(data, dtype=np.dtype(dtype), order="C")
     array = np.asarray(data)
     if array.dtype.kind == "f" and array.dtype.type not in _FLOATS:
         array = array.astype(np.float32)
@@ -222,7 +226,7 @@ def _as_numpy(data, dtype):
         array = array.astype(np.float32)  # Python floats: float32, as PyTorch makes them
     elif array.dtype.kind in "iub":
         array = array.astype(np.int64)
-    return np.ascontiguousarray(array)
+    return np.asarray(array, order="C")  # unlike ascontiguousarray, keeps 0-d arrays 0-d
 
 
 def _lift(value, like):

@@ -23,6 +23,8 @@ def _check_labels(labels, num_classes, path) -> np.ndarray:
 def read_python_batch(path, label_key=b"labels", num_classes=10) -> tuple[np.ndarray, np.ndarray]:
     """One pickled batch: a dict with b'data' (uint8 N x 3072) and label_key (N ints)."""
     batch = safe_load(path)
+    if isinstance(batch, dict):  # files re-pickled by Python 3 may have str keys
+        batch = {key.encode() if isinstance(key, str) else key: value for key, value in batch.items()}
     if not isinstance(batch, dict) or b"data" not in batch or label_key not in batch:
         keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
         raise DataError(f"{path}: not a CIFAR batch (needs b'data' and {label_key!r}, found {keys})")

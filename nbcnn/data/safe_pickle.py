@@ -13,16 +13,21 @@ from .errors import DataError
 
 try:
     from numpy._core.multiarray import _reconstruct, scalar
+    from numpy._core.numeric import _frombuffer
 except ImportError:  # numpy < 2
     from numpy.core.multiarray import _reconstruct, scalar
+    from numpy.core.numeric import _frombuffer
 
-# (module, name) a pickle may ask for -> what it gets. Old files say numpy.core, numpy 2 writes numpy._core, and
-# Python 3 writes bytes at protocol 2 as _codecs.encode(text, "latin1"), which only converts text.
+# (module, name) a pickle may ask for -> what it gets. Old files say numpy.core, numpy 2 writes numpy._core;
+# protocol 5 rebuilds arrays with _frombuffer; Python 3 writes bytes at protocol 2 as _codecs.encode(text, "latin1").
+# None of these can do more than build an array or a string.
 _ALLOWED = {
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy.core.multiarray", "scalar"): scalar,
     ("numpy._core.multiarray", "scalar"): scalar,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): codecs.encode,

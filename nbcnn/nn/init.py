@@ -26,7 +26,7 @@ def gain(nonlinearity, param=None):
 
 
 def _fill(tensor, values):
-    tensor.data = np.ascontiguousarray(values.astype(tensor.dtype))
+    tensor.data = np.asarray(values, dtype=tensor.dtype, order="C")
     return tensor
 
 

@@ -4,6 +4,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import backend as backends
+from .. import function
 from ..tensor import Tensor
 
 
@@ -49,6 +50,8 @@ class Module:
 
     def __call__(self, *args):
         try:
+            if function._observer is not None:
+                return function._observer.call(self, args)
             return self.forward(*args)
         except ValueError as error:
             if getattr(error, "located", False):

@@ -3,7 +3,7 @@ import numpy as np
 
 
 def asarray(array):
-    return np.ascontiguousarray(array)
+    return np.asarray(array, order="C")  # unlike ascontiguousarray, keeps 0-d arrays 0-d
 
 
 def to_numpy(array):

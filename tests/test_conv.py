@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+import nbcnn
+import nbcnn.nn.functional as F
+import reference
+from gradcheck import check_gradients
+
+CASES = [  # N, C, H, W, K, kh, kw, stride, padding
+    (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
+    (2, 2, 9, 8, 3, 3, 2, (2, 1), (1, 0)),   # non-square kernel, uneven stride
+    (1, 4, 6, 6, 5, 1, 1, (1, 1), (0, 0)),   # 1×1
+    (3, 1, 8, 8, 2, 5, 5, (3, 3), (2, 2)),   # stride 3 with padding
+    (1, 2, 5, 7, 2, 2, 3, (1, 2), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_matches_numpy(case, dtype):
+    n, c, h, w, k, kh, kw, stride, padding = case
+    rng = np.random.default_rng(0)
+    x, wt, b = rng.standard_normal((n, c, h, w)), rng.standard_normal((k, c, kh, kw)), rng.standard_normal(k)
+    y = F.conv2d(nbcnn.tensor(x, dtype=dtype), nbcnn.tensor(wt, dtype=dtype), nbcnn.tensor(b, dtype=dtype),
+                 stride, padding)
+    assert y.dtype == dtype
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(y.numpy(), reference.conv2d(x, wt, b, stride, padding), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_gradients(case):
+    n, c, h, w, k, kh, kw, stride, padding = case
+    rng = np.random.default_rng(1)
+    check_gradients(lambda x, wt, b: F.conv2d(x, wt, b, stride, padding),
+                    rng.standard_normal((n, c, h, w)), rng.standard_normal((k, c, kh, kw)), rng.standard_normal(k))
+
+
+def test_chunked_lowering_matches_single_chunk(monkeypatch):
+    """Batches larger than one lowering chunk must give the same result as one chunk."""
+    from nbcnn.backend.cpu import conv
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((5, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3))
+    whole = conv.conv2d_forward(x, w, None, (1, 1), (1, 1))
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)  # one image per chunk
+    np.testing.assert_allclose(conv.conv2d_forward(x, w, None, (1, 1), (1, 1)), whole, rtol=1e-12, atol=1e-12)
+    gy = rng.standard_normal(whole.shape)
+    gw_small = conv.conv2d_backward_weight(gy, x, w.shape, (1, 1), (1, 1))
+    gx_small = conv.conv2d_backward_input(gy, w, x.shape, (1, 1), (1, 1))
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1 << 30)
+    np.testing.assert_allclose(conv.conv2d_backward_weight(gy, x, w.shape, (1, 1), (1, 1)), gw_small, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.conv2d_backward_input(gy, w, x.shape, (1, 1), (1, 1)), gx_small, rtol=1e-12, atol=1e-12)
+
+
+def test_same_and_valid_padding_strings():
+    x = nbcnn.randn(1, 2, 7, 7)
+    w = nbcnn.randn(3, 2, 5, 3)
+    assert F.conv2d(x, w, padding="same").shape == (1, 3, 7, 7)
+    assert F.conv2d(x, w, padding="valid").shape == (1, 3, 3, 5)

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+import nbcnn
+import nbcnn.nn.functional as F
+import reference
+from gradcheck import check_gradients
+
+CASES = [  # kernel, stride, padding, H, W
+    ((2, 2), (2, 2), (0, 0), 6, 6),
+    ((3, 3), (2, 2), (0, 0), 7, 9),   # AlexNet's overlapping windows
+    ((3, 3), (2, 2), (1, 1), 6, 5),
+    ((3, 2), (1, 2), (1, 0), 5, 6),
+]
+
+
+def distinct_input(shape, seed):
+    """Values far apart, so no max-pool window holds a tie and finite differences stay away from kinks."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(np.prod(shape)).reshape(shape) * 0.1 + rng.uniform(0, 0.01, shape)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, h, w", CASES)
+def test_max_pool_forward_and_gradient(kernel, stride, padding, h, w):
+    x = distinct_input((2, 3, h, w), 0)
+    y = F.max_pool2d(nbcnn.tensor(x), kernel, stride, padding).numpy()
+    np.testing.assert_allclose(y, reference.pool2d(x, kernel, stride, padding, np.max, -np.inf))
+    check_gradients(lambda x: F.max_pool2d(x, kernel, stride, padding), x, eps=1e-4)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, h, w", CASES)
+def test_avg_pool_forward_and_gradient(kernel, stride, padding, h, w):
+    x = np.random.default_rng(1).standard_normal((2, 3, h, w))
+    y = F.avg_pool2d(nbcnn.tensor(x), kernel, stride, padding).numpy()
+    np.testing.assert_allclose(y, reference.pool2d(x, kernel, stride, padding, np.mean, 0.0), rtol=1e-12)
+    check_gradients(lambda x: F.avg_pool2d(x, kernel, stride, padding), x)
+
+
+def test_max_pool_tie_routes_gradient_to_first_element():
+    x = nbcnn.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[1, 0], [0, 0]])
+
+
+def test_global_average_pool():
+    x = np.random.default_rng(2).standard_normal((2, 3, 4, 5))
+    y = F.adaptive_avg_pool2d(nbcnn.tensor(x), (1, 1))
+    np.testing.assert_allclose(y.numpy(), x.mean(axis=(2, 3), keepdims=True))
+    check_gradients(lambda x: F.adaptive_avg_pool2d(x, 1), x)
+
+
+def test_padding_over_half_the_kernel_is_rejected():
+    with pytest.raises(ValueError, match="half the kernel"):
+        F.max_pool2d(nbcnn.zeros(1, 1, 5, 5), 2, padding=2)
