@@ -9,3 +9,14 @@ def main():
 
 
 # Commands are added explicitly (no scanning), one line each.
+from .train import train  # noqa: E402
+from .evaluate import evaluate  # noqa: E402
+from .predict import predict  # noqa: E402
+from .data import data  # noqa: E402
+from .plot import plot  # noqa: E402
+
+main.add_command(train)
+main.add_command(evaluate)
+main.add_command(predict)
+main.add_command(data)
+main.add_command(plot)

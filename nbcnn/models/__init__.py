@@ -1,0 +1,12 @@
+"""The model zoo: PyTorch/torchvision layouts and names, so converted torchvision state_dicts load as they are."""
+from .registry import MODELS, build_model, count_parameters, list_models
+from .lenet import LeNet5, lenet5
+from .alexnet import AlexNet, alexnet
+from .vgg import VGG, vgg16
+from .resnet import ResNet, BasicBlock, resnet18, resnet34
+from .googlenet import GoogLeNet, Inception, googlenet
+from .common import Identity
+
+__all__ = ["MODELS", "build_model", "count_parameters", "list_models", "LeNet5", "lenet5", "AlexNet", "alexnet",
+           "VGG", "vgg16", "ResNet", "BasicBlock", "resnet18", "resnet34", "GoogLeNet", "Inception", "googlenet",
+           "Identity"]

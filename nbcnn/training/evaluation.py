@@ -1,0 +1,31 @@
+"""Accuracy, per-class accuracy and the confusion matrix of a model over a loader."""
+import numpy as np
+
+from ..function import no_grad
+from ..nn import functional as F
+from ..tensor import Tensor
+
+
+def predict_logits(model, x, device):
+    with no_grad():
+        return model(Tensor(x, device=device)).numpy()
+
+
+def evaluate(model, loader, num_classes, device="cpu"):
+    """{'accuracy', 'loss', 'n', 'per_class_accuracy', 'confusion'} with confusion[true, predicted]."""
+    was_training = model.training
+    model.eval()
+    confusion = np.zeros((num_classes, num_classes), np.int64)
+    loss_sum, n = 0.0, 0
+    try:
+        with no_grad():
+            for x, y in loader:
+                logits = model(Tensor(x, device=device))
+                loss_sum += F.cross_entropy(logits, Tensor(y, device=device)).item() * len(y)
+                np.add.at(confusion, (y, logits.numpy().argmax(axis=1)), 1)
+                n += len(y)
+    finally:
+        model.train(was_training)
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
+    return {"accuracy": float(confusion.trace() / max(n, 1)), "loss": loss_sum / max(n, 1), "n": int(n),
+            "per_class_accuracy": per_class.tolist(), "confusion": confusion.tolist()}

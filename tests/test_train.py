@@ -1,0 +1,157 @@
+"""The training job end to end on small generated datasets in the official file formats."""
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nbcnn.data.fake import write_fake_dataset
+from nbcnn.training import TrainConfig, Trainer, TrainingError, TrainingInterrupted, checkpoint
+from nbcnn_cli.main import main
+
+
+@pytest.fixture(scope="module")
+def mnist_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mnist")
+    write_fake_dataset("mnist", folder, n_train=96, n_test=32, seed=0)
+    return folder
+
+
+def dataset(folder):
+    from nbcnn.data import load_dataset
+    return load_dataset("mnist", folder)
+
+
+def config(folder, **changes):
+    values = dict(model="lenet", data="mnist", data_dir=str(folder), epochs=2, batch_size=32, lr=0.05, seed=3,
+                  optimizer="adam")
+    values.update(changes)
+    return TrainConfig(**values)
+
+
+def weights(trainer):
+    return trainer.model.state_dict()
+
+
+def test_cli_train_evaluate_predict(mnist_dir, tmp_path):
+    run = tmp_path / "run"
+    runner = CliRunner()
+    result = runner.invoke(main, ["train", "lenet", "--data", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1",
+                                  "--batch-size", "32", "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "test accuracy" in result.output
+    for name in ("best.npz", "last.npz", "epoch-001.npz", "config.json", "metrics.jsonl"):
+        assert (run / name).is_file(), name
+    record = json.loads((run / "metrics.jsonl").read_text().splitlines()[0])
+    assert record["epoch"] == 1 and 0 <= record["test_accuracy"] <= 1
+
+    result = runner.invoke(main, ["evaluate", str(run), "--data", "mnist", "--data-dir", str(mnist_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["n"] == 32 and abs(report["accuracy"] - record["test_accuracy"]) < 1e-12
+    assert np.array(report["confusion"]).sum() == 32
+
+    image = tmp_path / "digit.npy"
+    np.save(image, np.zeros((28, 28), np.uint8))
+    result = runner.invoke(main, ["predict", str(run / "best.npz"), str(image), "--top-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("%") == 2
+
+
+def test_resume_ends_with_the_weights_of_an_uninterrupted_run(mnist_dir, tmp_path):
+    data = dataset(mnist_dir)
+    whole = Trainer(config(mnist_dir, model_options={}), data, tmp_path / "whole")
+    whole.fit()
+
+    class StopAfter:  # a Ctrl-C after the 4th step (mid second epoch)
+        def __init__(self, trainer):
+            self.trainer, self.steps = trainer, 0
+
+        def start_epoch(self, *a):
+            pass
+
+        def end_epoch(self, *a):
+            pass
+
+        def batch(self, *a):
+            self.steps += 1
+            if self.steps == 4:
+                self.trainer._stop_requested = True
+
+    first = Trainer(config(mnist_dir), data, tmp_path / "split")
+    first.reporter = StopAfter(first)
+    with pytest.raises(TrainingInterrupted):
+        first.fit()
+    resumed = Trainer(config(mnist_dir), data, tmp_path / "split")
+    resumed.restore(tmp_path / "split" / "last.npz")
+    assert (resumed.epoch, resumed.batch_index) == (1, 1)
+    resumed.fit()
+    a, b = weights(whole), weights(resumed)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_cli_resume_continues_a_run(mnist_dir, tmp_path):
+    run = tmp_path / "run"
+    args = ["--data", "mnist", "--data-dir", str(mnist_dir), "--batch-size", "48", "--out", str(run)]
+    assert CliRunner().invoke(main, ["train", "lenet", "--epochs", "1"] + args).exit_code == 0
+    result = CliRunner().invoke(main, ["train", "lenet", "--resume", str(run), "--epochs", "2"])
+    assert result.exit_code == 0, result.output
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 2
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(mnist_dir, tmp_path):
+    trainer = Trainer(config(mnist_dir, epochs=3, lr=1e30, optimizer="sgd"), dataset(mnist_dir), tmp_path / "run")
+    with pytest.raises(TrainingError, match="loss became (nan|inf)"):
+        trainer.fit()
+    last = tmp_path / "run" / "last.npz"
+    if last.exists():  # whatever was saved before the loss broke must still load
+        checkpoint.load(last)
+
+
+def test_unwritable_run_folder_is_reported_before_training(mnist_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(main, ["train", "lenet", "--data", "mnist", "--data-dir", str(mnist_dir),
+                                       "--out", str(blocker / "run")])
+    assert result.exit_code != 0 and "cannot write to the run folder" in result.output
+
+
+def test_missing_data_names_the_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBCNN_DATA", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["train", "lenet", "--data", "mnist", "--data-dir", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "train-images-idx3-ubyte" in result.output and "nbcnn data download mnist" in result.output
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "c.npz"
+    checkpoint.save(path, {"a": np.arange(3)}, {"epoch": 1})
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    with pytest.raises(checkpoint.CheckpointError, match="No space left"):
+        checkpoint.save(path, {"a": np.arange(5)}, {"epoch": 2})
+    arrays, meta = checkpoint.load(path)
+    assert meta["epoch"] == 1 and arrays["a"].tolist() == [0, 1, 2]
+    assert os.listdir(tmp_path) == ["c.npz"]  # no temporary file left behind
+
+
+def test_corrupt_checkpoint_is_named(tmp_path):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(checkpoint.CheckpointError, match="bad.npz"):
+        checkpoint.load(path)
+
+
+def test_cifar_binary_training_with_augmentation(tmp_path):
+    write_fake_dataset("cifar10", tmp_path, n_train=40, n_test=10, seed=1, binary=True)
+    result = CliRunner().invoke(main, ["train", "lenet", "--data", "cifar10", "--data-dir", str(tmp_path),
+                                       "--epochs", "1", "--batch-size", "20", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["augment"] is None and "3x32x32" in result.output
