@@ -20,3 +20,9 @@ main.add_command(evaluate)
 main.add_command(predict)
 main.add_command(data)
 main.add_command(plot)
+from .models import models  # noqa: E402
+main.add_command(models)
+from .summary import summary  # noqa: E402
+main.add_command(summary)
+from .profile import profile  # noqa: E402
+main.add_command(profile)

@@ -25,6 +25,5 @@ def per_group(groups, count):
 
 
 def tiles(m, n):
-    """(blocks, (TILE, TILE) threads, tile count) for an (m, n) product, one block per tile, grid-stride."""
-    count = -(-m // TILE) * -(-n // TILE)
-    return min(MAX_BLOCKS, count), (TILE, TILE), count
+    """(blocks, (TILE, TILE) threads) for an (m, n) product: a block per output tile, grid-stride."""
+    return min(MAX_BLOCKS, -(-m // TILE) * -(-n // TILE)), (TILE, TILE)

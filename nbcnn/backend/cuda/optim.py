@@ -1,0 +1,56 @@
+"""Optimiser updates, in place over flat views of a parameter and its state (update rules as PyTorch's docs)."""
+import math
+
+from numba import cuda
+
+from .arrays import flat, run_flat
+
+
+@cuda.jit
+def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        d = g[i] + weight_decay * p[i]
+        if momentum != 0:
+            b = d if first else momentum * buf[i] + (1 - dampening) * d
+            buf[i] = b
+            d = d + momentum * b if nesterov else b
+        p[i] -= lr * d
+
+
+@cuda.jit
+def _adam(p, g, m, v, step_size, beta1, beta2, eps, sqrt_correction2, weight_decay):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        d = g[i] + weight_decay * p[i]
+        m[i] = beta1 * m[i] + (1 - beta1) * d
+        v[i] = beta2 * v[i] + (1 - beta2) * d * d
+        p[i] -= step_size * m[i] / (math.sqrt(v[i]) / sqrt_correction2 + eps)
+
+
+@cuda.jit
+def _rmsprop(p, g, sq, buf, lr, alpha, eps, weight_decay, momentum):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        d = g[i] + weight_decay * p[i]
+        sq[i] = alpha * sq[i] + (1 - alpha) * d * d
+        step = d / (math.sqrt(sq[i]) + eps)
+        if momentum > 0:
+            buf[i] = momentum * buf[i] + step
+            step = buf[i]
+        p[i] -= lr * step
+
+
+def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first_step):
+    """buf: the momentum buffer (any array of param's size when momentum is 0)."""
+    run_flat(_sgd, param.size, flat(param), flat(grad), flat(buf), lr, momentum, dampening, weight_decay,
+             nesterov, first_step)
+
+
+def adam_update(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, eps, weight_decay, step):
+    """step counts from 1; the bias corrections are 1 − β₁ᵗ and 1 − β₂ᵗ."""
+    step_size = lr / (1 - beta1 ** step)
+    run_flat(_adam, param.size, flat(param), flat(grad), flat(exp_avg), flat(exp_avg_sq), step_size, beta1, beta2,
+             eps, math.sqrt(1 - beta2 ** step), weight_decay)
+
+
+def rmsprop_update(param, grad, square_avg, buf, lr, alpha, eps, weight_decay, momentum):
+    run_flat(_rmsprop, param.size, flat(param), flat(grad), flat(square_avg), flat(buf), lr, alpha, eps,
+             weight_decay, momentum)
