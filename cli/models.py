@@ -45,14 +45,22 @@ def build(name, input_shape, classes):
 @input_option
 @classes_option
 def models(input_shape, classes):
-    """List the model zoo with parameter counts (building each model takes a few seconds for VGG-16)."""
+    """List the model zoo with parameter counts and options (pass them as `nbcnn train --option KEY=VALUE`).
+
+    Each model is built to be counted: a few seconds for VGG-16's 138 M weights.
+    """
     rows = []
     for name, spec in MODELS.items():
         model, (c, h, w), k = build(name, input_shape, classes)
-        rows.append((name, f"{count_parameters(model):,}", f"{c}x{h}x{w}, {k} classes", spec.description))
-    widths = [max(len(r[i]) for r in rows + [_HEADER]) for i in range(3)]
-    for row in [_HEADER] + rows:
-        click.echo("  ".join([row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].ljust(widths[2]), row[3]]))
+        rows.append((name, f"{count_parameters(model):,}", f"{c}x{h}x{w}, {k} classes", spec))
+    header = ("Model", "Parameters", "Counted at")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(3)]
 
+    def line(name, count, size, text):
+        return f"{name.ljust(widths[0])}  {count.rjust(widths[1])}  {size.ljust(widths[2])}  {text}"
 
-_HEADER = ("Model", "Parameters", "Counted at", "Description")
+    click.echo(line(*header, "Description, then options"))
+    for name, count, size, spec in rows:
+        click.echo(line(name, count, size, spec.description))
+        for option, values in spec.options.items():
+            click.echo(line("", "", "", f"{option}={values}"))

@@ -21,7 +21,8 @@ HEADER = ("Layer (type)", "Forward ms (min-max)", "Backward ms (min-max)", "Shar
 @classes_option
 @click.option("--device", type=click.Choice(backends.DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Numba threads for the CPU kernels. Default: Numba's (NUMBA_NUM_THREADS).")
+              help="Numba threads for the CPU kernels (default: NUMBA_NUM_THREADS). BLAS products inside "
+                   "convolution and linear layers follow OPENBLAS_NUM_THREADS instead.")
 @click.option("--no-backward", is_flag=True, help="Time inference only: no backward pass, no training step.")
 @click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True,
               help="Untimed iterations after the first (compiling) one.")
@@ -54,18 +55,10 @@ def profile(model, batch_size, input_shape, classes, device, threads, no_backwar
 
 
 def _check_device(device):
-    if device == "cpu":
-        return
     try:
         backends.get(device)
-        from numba import cuda
-        available = cuda.is_available()
-    except ImportError as error:
-        available, why = False, f" ({error})"
-    else:
-        why = ""
-    if not available:
-        raise click.BadParameter(f"no usable {device} device here{why}; choose cpu", param_hint="'--device'")
+    except RuntimeError as error:  # the CUDA backend's CudaUnavailableError: one line, with the reason
+        raise click.BadParameter(str(error), param_hint="'--device'") from None
 
 
 def report(facts, result):
@@ -86,7 +79,8 @@ def report(facts, result):
         f"{facts['model']}: input {shape}, {facts['num_classes']} classes, {result.device}, "
         f"{facts['threads']} threads, warm-up {result.warmup}, repeat {result.repeat}",
         f"JIT compilation: {result.jit_s:.2f} s (first pass {result.first_pass_s:.2f} s, a warm one "
-        f"{result.first_pass_s - result.jit_s:.2f} s; kernels cached on disk load faster than they compile)",
+        f"{(result.first_pass_s - result.jit_s) * 1e3:.1f} ms; kernels cached on disk load faster than they "
+        "compile)",
         "Layer times: " + ("the training step's forward (train mode) and backward"
                            if result.backward else "eval-mode forward") +
         "; (other) is the time outside layers. FLOPs = 2 x mult-adds of the forward, whole batch.",

@@ -33,18 +33,27 @@ SCHEDULES = ("constant", "step", "cosine")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N training and test images.")
 @click.option("--option", "model_options", multiple=True, metavar="KEY=VALUE",
               help="A model option, e.g. --option activation=tanh (see `nbcnn models`).")
+@click.option("--distributed", is_flag=True, help="Data-parallel over the MPI ranks of `mpirun -n N nbcnn train …`: "
+              "each trains on its share of every --batch-size batch (needs mpi4py: pip install 'nbcnn[mpi]').")
+@click.option("--sync-bn", is_flag=True, help="With --distributed: batch norm uses the statistics of every rank's "
+              "examples, as one process would.")
+@click.option("--collective-timeout", type=click.FloatRange(min=0, min_open=True), help="With --distributed: "
+              "seconds to wait for the other ranks before stopping them all (a rank died or hung). Default: 300.")
 def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_decay, schedule, seed, device,
-          threads, out, resume, val_fraction, augment, limit, model_options):
+          threads, out, resume, val_fraction, augment, limit, model_options, distributed, sync_bn,
+          collective_timeout):
     """Train MODEL on a dataset and report test accuracy after each epoch.
 
     Checkpoints (every epoch, the best, and on Ctrl-C), metrics.jsonl and config.json go to the run folder;
-    `--resume RUNDIR` continues a run exactly where it stopped.
+    `--resume RUNDIR` continues a run exactly where it stopped, on any number of ranks.
     """
     from nbcnn.training import TrainConfig, Trainer, TrainingInterrupted, latest_checkpoint, load_config
 
     from .progress import EpochProgress
 
     set_threads(threads)
+    strategy = _strategy(distributed, sync_bn, collective_timeout)
+    main = strategy.is_main
     with one_line_errors():
         if resume:
             saved = load_config(resume)
@@ -65,21 +74,28 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
         config = config.resolved()
         config.out = str(rundir)
         dataset = load_data(config.data, config.data_dir)
-        trainer = Trainer(config, dataset, rundir, reporter=EpochProgress())
+        trainer = Trainer(config, dataset, rundir, reporter=EpochProgress() if main else None, strategy=strategy)
         if resume:
             start = latest_checkpoint(rundir)
             trainer.restore(start)
-            click.echo(f"resuming {rundir} from {start.name} (epoch {trainer.epoch + 1}, batch {trainer.batch_index})",
-                       err=True)
-        _describe(config, dataset, trainer, rundir)
+            if main:
+                click.echo(f"resuming {rundir} from {start.name} (epoch {trainer.epoch + 1}, batch "
+                           f"{trainer.batch_index})", err=True)
+        if main:
+            _describe(config, dataset, trainer, rundir)
         started = time.perf_counter()
         try:
             records = trainer.fit()
         except TrainingInterrupted as stop:
-            click.echo(f"\ninterrupted: state saved to {stop.path}; continue with "
-                       f"`nbcnn train {config.model} --data {config.data} --resume {rundir}`", err=True)
+            if main:
+                click.echo(f"\ninterrupted: state saved to {stop.path}; continue with "
+                           f"`nbcnn train {config.model} --data {config.data} --resume {rundir}`", err=True)
             raise SystemExit(130)
     elapsed = time.perf_counter() - started
+    if not main:
+        return
+    if distributed:
+        click.echo(strategy.communication_report(), err=True)
     if records:
         final = records[-1]
         key = next(k for k in final if k.endswith("_accuracy") and not k.startswith("train"))
@@ -95,7 +111,27 @@ def _describe(config, dataset, trainer, rundir):
     click.echo(f"{config.model} ({n_params:,} parameters) on {dataset.name} {c}x{h}x{w}, "
                f"{len(trainer.train_loader.labels):,} training images, {dataset.num_classes} classes; "
                f"{config.optimizer} lr {config.lr} batch {config.batch_size}, {config.epochs} epochs, "
-               f"{config.schedule} schedule, device {config.device}; run folder {rundir}", err=True)
+               f"{config.schedule} schedule, device {config.device}{_ranks(trainer.strategy)}; run folder {rundir}",
+               err=True)
+
+
+def _ranks(strategy):
+    if strategy.world_size == 1:
+        return ""
+    sync = ", synchronised batch norm" if strategy.sync_bn else ""
+    return f", {strategy.world_size} ranks sharing each batch{sync}"
+
+
+def _strategy(distributed, sync_bn, timeout):
+    from nbcnn.distributed import DistributedError, SingleProcess, data_parallel
+    if not distributed:
+        if sync_bn:
+            raise click.UsageError("--sync-bn needs --distributed")
+        return SingleProcess()
+    try:
+        return data_parallel(sync_bn, timeout)
+    except DistributedError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _parse_options(pairs):

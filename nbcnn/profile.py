@@ -31,7 +31,8 @@ LOSS = "loss"
 
 @dataclass
 class Profile:
-    """What `profile_model` measured. Times in milliseconds; FLOPs and bytes for the whole batch."""
+    """What `profile_model` measured: times in milliseconds (seconds where named _s), FLOPs and bytes for the
+    whole batch."""
     input_shape: tuple
     device: str
     backward: bool
@@ -60,7 +61,10 @@ class Profile:
 
 def profile_model(model, input_shape, num_classes, device="cpu", backward=True, warmup=1, repeat=5,
                   trace=False):
-    """Time `model` on random inputs of `input_shape` (N, C, H, W) with random labels below `num_classes`."""
+    """Time `model` on random inputs of `input_shape` (N, C, H, W) with random labels below `num_classes`.
+
+    The model is moved to `device` and trained by the timed SGD steps (lr 1e-3): profile a copy whose weights
+    do not matter."""
     counts = defaultdict(lambda: [0, 0])  # name -> [mult-adds, activation bytes] for the batch
     for row in summarize(model, input_shape).layers:
         counts[row.name][0] += row.mult_adds * input_shape[0]
@@ -87,8 +91,7 @@ def profile_model(model, input_shape, num_classes, device="cpu", backward=True, 
     warm_s = (inference_ms + (training_ms or 0)) / 1e3
     return Profile(
         input_shape=tuple(input_shape), device=device, backward=backward, warmup=warmup, repeat=repeat,
-        first_pass_s=first_pass_s, jit_s=max(first_pass_s - warm_s, 0.0), layers=layers,
-        total_ms=total_ms,
+        first_pass_s=first_pass_s, jit_s=max(first_pass_s - warm_s, 0.0), layers=layers, total_ms=total_ms,
         inference_ms=inference_ms, training_ms=training_ms,
         optimizer_ms=statistics.median(r.optimizer_s for r in runs) * 1e3 if backward else None,
         peak_rss_bytes=peak_rss_bytes(), trace_events=_trace_metadata(timer.events))

@@ -1,13 +1,14 @@
 """The model zoo: parameter counts against the published numbers and against counts made here from layer shapes,
 torchvision names, variant choice, and small forward/backward passes (224-px models are built, never run)."""
 import functools
+import inspect
 
 import numpy as np
 import pytest
 
 import nbcnn
 import nbcnn.nn as nn
-from nbcnn.models import Identity, build_model, count_parameters, list_models
+from nbcnn.models import MODELS, Identity, build_model, count_parameters, list_models
 
 PUBLISHED = {"lenet": 61_706, "alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512,
              "resnet34": 21_797_672}
@@ -186,6 +187,13 @@ def test_too_small_input_names_the_layer(name, c, size, options, layer):
         build_model(name, c, size, 10, **options)
 
 
+def test_registry_options_are_the_builders_keywords():
+    for name, spec in MODELS.items():
+        keywords = list(inspect.signature(spec.build).parameters)
+        assert keywords[:3] == ["in_channels", "input_size", "num_classes"]
+        assert keywords[3:] == list(spec.options), name
+
+
 def test_unknown_names_list_the_choices():
     with pytest.raises(ValueError, match="unknown model 'vgg19'; choose one of lenet, alexnet"):
         build_model("vgg19")
@@ -193,6 +201,8 @@ def test_unknown_names_list_the_choices():
         build_model("resnet18", variant="cifar")
     with pytest.raises(ValueError, match="choose one of relu, tanh, sigmoid"):
         build_model("lenet", activation="gelu")
+    with pytest.raises(ValueError, match="lenet has no option 'lrn'; its options: activation, pooling"):
+        build_model("lenet", lrn=True)
 
 
 # ---------------------------------------------------------------- running the small variants

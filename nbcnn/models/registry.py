@@ -20,24 +20,37 @@ from .vgg import vgg16
 class ModelSpec:
     build: Callable
     description: str
+    options: dict  # keyword -> its values and default, as `nbcnn models` shows them
     in_channels: int  # the dataset it is usually shown at: `nbcnn models` counts parameters there
     input_size: int
     num_classes: int
 
 
+VARIANT = {"variant": "small|imagenet (default: small up to 64 px)"}
+
 MODELS = {
-    "lenet": ModelSpec(lenet5, "LeNet-5: 2 conv + 3 FC; ReLU + max pool, or activation='tanh', pooling='avg'",
-                       1, 28, 10),
-    "alexnet": ModelSpec(alexnet, "AlexNet, torchvision layout; lrn=True adds the paper's LRN; small variant ≤ 64 px",
-                         3, 224, 1000),
-    "vgg16": ModelSpec(vgg16, "VGG-16, torchvision layout; CIFAR VGG (BN, one FC) ≤ 64 px; batch_norm=True|False",
-                       3, 224, 1000),
-    "resnet18": ModelSpec(resnet18, "ResNet-18, basic blocks, torchvision names; 3×3 stem, no max pool ≤ 64 px",
-                          3, 224, 1000),
-    "resnet34": ModelSpec(resnet34, "ResNet-34, basic blocks, torchvision names; 3×3 stem, no max pool ≤ 64 px",
-                          3, 224, 1000),
-    "googlenet": ModelSpec(googlenet, "GoogLeNet, torchvision layout, no aux heads; branch3_kernel=5 for the paper",
-                           3, 224, 1000),
+    "lenet": ModelSpec(
+        lenet5, "LeNet-5: 2 conv + 3 FC; a 28-px input is padded to 32 by the first conv",
+        {"activation": "relu|tanh|sigmoid (relu)", "pooling": "max|avg (max); tanh with avg is the 1998 network"},
+        1, 28, 10),
+    "alexnet": ModelSpec(
+        alexnet, "AlexNet, torchvision layout; small: 5x5/1 stem, 1024-wide FC layers",
+        {**VARIANT, "lrn": "false|true (false): the paper's LRN after the first two ReLUs", "dropout": "0.5"},
+        3, 224, 1000),
+    "vgg16": ModelSpec(
+        vgg16, "VGG-16, torchvision layout; small: the CIFAR VGG, global pool and one FC layer",
+        {**VARIANT, "batch_norm": "true|false (true for small, false for imagenet)", "dropout": "0.5"},
+        3, 224, 1000),
+    "resnet18": ModelSpec(
+        resnet18, "ResNet-18, basic blocks, torchvision names; small: 3x3 stem, no max pool",
+        VARIANT, 3, 224, 1000),
+    "resnet34": ModelSpec(
+        resnet34, "ResNet-34, basic blocks, torchvision names; small: 3x3 stem, no max pool",
+        VARIANT, 3, 224, 1000),
+    "googlenet": ModelSpec(
+        googlenet, "GoogLeNet, torchvision layout, no auxiliary heads; small: 3x3 stem, first two pools dropped",
+        {**VARIANT, "branch3_kernel": "3|5 (3, torchvision's; 5 is the paper's)", "dropout": "0.2"},
+        3, 224, 1000),
 }
 
 
@@ -50,6 +63,9 @@ def build_model(name, in_channels=None, input_size=None, num_classes=None, **opt
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     spec = MODELS[name]
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        raise ValueError(f"{name} has no option {unknown[0]!r}; its options: {', '.join(spec.options)}")
     in_channels = spec.in_channels if in_channels is None else in_channels
     size = size_pair(spec.input_size if input_size is None else input_size)
     model = spec.build(in_channels, size, spec.num_classes if num_classes is None else num_classes, **options)

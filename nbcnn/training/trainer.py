@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import random as nbrandom
 from ..data import DataLoader, channel_stats, random_crop_flip, train_val_split
+from ..distributed import SingleProcess
 from ..models import build_model
 from ..nn import functional as F
 from ..tensor import Tensor
@@ -48,11 +49,14 @@ class Reporter:
 
 
 class Trainer:
-    def __init__(self, config, dataset, rundir, reporter=None):
+    """strategy: how the run is spread over processes (nbcnn.distributed); by default one process does it all."""
+
+    def __init__(self, config, dataset, rundir, reporter=None, strategy=None):
         self.config = config.resolved()
         self.dataset = dataset
         self.rundir = Path(rundir)
         self.reporter = reporter or Reporter()
+        self.strategy = strategy or SingleProcess()
         self._stop_requested = False
         cfg = self.config
         train_x, train_y = dataset.train_images, dataset.train_labels
@@ -68,9 +72,11 @@ class Trainer:
         self.mean, self.std = channel_stats(train_x)
         augment = random_crop_flip if (cfg.augment if cfg.augment is not None else dataset.name.startswith("cifar")) \
             else None
-        self.train_loader = DataLoader(train_x, train_y, cfg.batch_size, shuffle=True, seed=cfg.seed,
-                                       augment=augment, mean=self.mean, std=self.std)
-        self.eval_loader = DataLoader(eval_x, eval_y, max(cfg.batch_size, 256), mean=self.mean, std=self.std)
+        self.train_loader = self.strategy.shard_train(DataLoader(train_x, train_y, cfg.batch_size, shuffle=True,
+                                                                 seed=cfg.seed, augment=augment, mean=self.mean,
+                                                                 std=self.std))
+        self.eval_loader = self.strategy.shard_eval(DataLoader(eval_x, eval_y, max(cfg.batch_size, 256),
+                                                               mean=self.mean, std=self.std))
 
         nbrandom.manual_seed(cfg.seed)
         c, h, w = dataset.input_shape
@@ -99,6 +105,8 @@ class Trainer:
         return arrays, meta
 
     def save(self, name):
+        if not self.strategy.is_main:  # every process holds the same state: one writes it
+            return self.rundir / name
         arrays, meta = self.state()
         return checkpoint.save(self.rundir / name, arrays, meta)
 
@@ -119,8 +127,10 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self):
         """Train to the configured number of epochs; returns the list of per-epoch records."""
-        self._check_rundir()
-        (self.rundir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2) + "\n")
+        if self.strategy.is_main:
+            self._check_rundir()
+            (self.rundir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2) + "\n")
+        self.strategy.broadcast_model(self.model)
         records = []
         with _graceful_interrupt(self):
             while self.epoch < self.config.epochs:
@@ -145,21 +155,25 @@ class Trainer:
                 raise TrainingError(self._nonfinite_message(value))
             self.optimizer.zero_grad()
             loss.backward()
+            self.strategy.average_gradients(self.model, len(y))
             self.optimizer.step()
+            correct = int((logits.numpy().argmax(axis=1) == y).sum())
+            seen, loss_sum, correct = self.strategy.sum(len(y), value * len(y), correct)
             p["seconds"] += time.perf_counter() - started
-            p["loss_sum"] += value * len(y)
-            p["correct"] += int((logits.numpy().argmax(axis=1) == y).sum())
-            p["seen"] += len(y)
+            p["loss_sum"] += loss_sum
+            p["correct"] += correct
+            p["seen"] += seen
             self.batch_index += 1
             self.reporter.batch(self.batch_index, batches, p["loss_sum"] / p["seen"], p["correct"] / p["seen"],
                                 p["seen"] / max(p["seconds"], 1e-9))
-            if self._stop_requested:
+            if self.strategy.any(self._stop_requested):
                 raise TrainingInterrupted(self.save("last.npz"))
         return self._end_epoch()
 
     def _end_epoch(self):
         p = self.partial
-        result = evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device)
+        result = self.strategy.reduce_evaluation(
+            evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device))
         record = {"epoch": self.epoch + 1, "train_loss": p["loss_sum"] / max(p["seen"], 1),
                   "train_accuracy": p["correct"] / max(p["seen"], 1), f"{self.eval_name}_loss": result["loss"],
                   f"{self.eval_name}_accuracy": result["accuracy"], "lr": self.optimizer.param_groups[0]["lr"],
@@ -174,8 +188,9 @@ class Trainer:
         self.save("last.npz")
         if improved:
             self.save("best.npz")
-        with open(self.rundir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+        if self.strategy.is_main:
+            with open(self.rundir / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(record) + "\n")
         self.reporter.end_epoch(record)
         return record
 

@@ -6,7 +6,7 @@ from cudacheck import check, gpu, to_host
 rng = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("array", [np.float32(2.5) * np.ones(()), rng.standard_normal((3, 5)),
+@pytest.mark.parametrize("array", [np.full((), 2.5, np.float32), rng.standard_normal((3, 5)),
                                    np.arange(7, dtype=np.int64)])
 def test_round_trip(array):
     device = gpu.asarray(array)

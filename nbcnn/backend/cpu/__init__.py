@@ -1,4 +1,16 @@
 """The CPU backend: Numba-parallel kernels and NumPy plumbing, exporting every name in backend.KERNELS."""
+import os
+
+import numba
+
+# Numba's default layer here is GNU OpenMP, whose idle threads keep spinning: between a kernel and the BLAS
+# product that follows it they starve OpenBLAS's threads of the cores (conv layer forward measured 8× slower,
+# LeNet-5 steps 10× slower on a loaded 2-core machine). workqueue's idle threads sleep, and it is fork-safe.
+# It is not thread-safe, which nbcnn does not need: it never launches kernels from two threads at once.
+# Set before the first parallel launch; an explicit NUMBA_THREADING_LAYER wins.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, add, sub, mul, div,
                      neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split, isfinite_all)
 from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,

@@ -34,7 +34,9 @@ def _fill(out, value):
 
 
 @cuda.jit
-def _cast(a, out):
+def _assign(a, out):
+    # out[i] = a[i], converted to out's dtype; a kernel rather than a device-to-device memcpy because the
+    # simulator implements that copy by converting through the host
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         out[i] = a[i]
 
@@ -57,7 +59,7 @@ def _transpose(a, rows, cols, out):
 def asarray(array):
     if getattr(array, "__cuda_ndarray__", False):
         return array
-    return cuda.to_device(np.ascontiguousarray(array))
+    return cuda.to_device(np.asarray(array, order="C"))  # unlike ascontiguousarray, keeps 0-d arrays 0-d
 
 
 def to_numpy(array):
@@ -83,18 +85,13 @@ def ones_like(a):
 
 
 def astype(a, dtype):
-    if np.dtype(dtype) == a.dtype:
-        return copy(a)
     out = empty(a.shape, dtype)
-    run_flat(_cast, out.size, flat(a), flat(out))
+    run_flat(_assign, out.size, flat(a), flat(out))
     return out
 
 
 def copy(a):
-    out = empty(a.shape, a.dtype)
-    if a.size:
-        out.copy_to_device(a)
-    return out
+    return astype(a, a.dtype)
 
 
 def transpose2d(a):

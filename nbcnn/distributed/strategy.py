@@ -1,0 +1,38 @@
+"""The hooks through which the Trainer meets distribution, and the strategy of a run in one process."""
+
+
+class SingleProcess:
+    """Training in this process alone, every hook the identity. DataParallel has the same hooks:
+
+    shard_train(loader) / shard_eval(loader): the loader this process reads, for training and for evaluation;
+    broadcast_model(model): make every process start from the main process's weights and buffers;
+    average_gradients(model, count): after backward, gradients over every process's examples (count: this
+    process's);
+    sum(*values): each number summed over the processes, with its type kept;
+    any(flag): whether the flag is set in any process (a stop request reaching some ranks only);
+    reduce_evaluation(result): nbcnn.training.evaluate's result over every process's share;
+    is_main: whether this process writes the run's files and reports progress.
+    """
+
+    rank, world_size, is_main = 0, 1, True
+
+    def shard_train(self, loader):
+        return loader
+
+    def shard_eval(self, loader):
+        return loader
+
+    def broadcast_model(self, model):
+        pass
+
+    def average_gradients(self, model, count):
+        pass
+
+    def sum(self, *values):
+        return values
+
+    def any(self, flag):
+        return flag
+
+    def reduce_evaluation(self, result):
+        return result

@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+
+from cudacheck import check
+
+# the simulator runs the device hash on NumPy uint64 scalars, which warn where a GPU silently wraps
+pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered in scalar:RuntimeWarning")
+
+rng = np.random.default_rng(8)
+
+
+@pytest.mark.parametrize("seed", [0, 12345, 2 ** 63 - 2])
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_the_same_seed_draws_the_same_mask_on_both_devices(seed, p):
+    x = rng.standard_normal((3, 5, 7))
+    y, mask = check("dropout_forward", x, p, seed)
+    assert 0 < mask.sum() < mask.size
+    check("dropout_backward", rng.standard_normal(x.shape), mask, p)
+
+
+def test_float32():
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    y, mask = check("dropout_forward", x, 0.3, 99)
+    check("dropout_backward", rng.standard_normal(x.shape).astype(np.float32), mask, 0.3)
