@@ -33,11 +33,16 @@ def _fill(tensor, values):
 def uniform_(tensor, a=0.0, b=1.0):
     # drawn in the tensor's own precision: VGG's 100 M-weight layers would spend seconds in float64 draws
     u = generator().random(tensor.shape, dtype=_draw_dtype(tensor))
-    return _fill(tensor, u * (b - a) + a)
+    u *= b - a  # in place: no second 400 MB temporary for VGG's first FC layer
+    u += a
+    return _fill(tensor, u)
 
 
 def normal_(tensor, mean=0.0, std=1.0):
-    return _fill(tensor, generator().standard_normal(tensor.shape, dtype=_draw_dtype(tensor)) * std + mean)
+    z = generator().standard_normal(tensor.shape, dtype=_draw_dtype(tensor))
+    z *= std
+    z += mean
+    return _fill(tensor, z)
 
 
 def _draw_dtype(tensor):
