@@ -8,9 +8,11 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
+from ..fileio import fsync_folder
 from .errors import DownloadError
 from .layouts import unpack_archives
 from .specs import get_spec
+
 
 _CHUNK = 1 << 16
 
@@ -40,18 +42,6 @@ def _file_digest(path, digest: str) -> str:
     return h.hexdigest()
 
 
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; folders cannot be opened this way on Windows, where there is nothing to do.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fetch(url: str, target: Path, digest: str, progress, timeout: float) -> None:
     """Stream url into a hidden temporary file beside target, check it, then rename it over target."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -76,7 +66,7 @@ def _fetch(url: str, target: Path, digest: str, progress, timeout: float) -> Non
         if h.hexdigest() != digest.lower():
             raise _BadChecksum(f"checksum mismatch: {_algorithm(digest)} {h.hexdigest()}, expected {digest}")
         os.replace(tmp, target)
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

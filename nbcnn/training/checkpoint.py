@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fileio import fsync_folder
+
 _META = "__meta__"
 
 
@@ -33,7 +35,7 @@ def save(path, arrays, meta):
         tmp.unlink(missing_ok=True)
         raise CheckpointError(f"could not write checkpoint {path}: {error.strerror or error} "
                               f"(the previous checkpoint, if any, is unchanged)") from error
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
     return path
 
 
@@ -62,15 +64,3 @@ def split_prefixed(arrays, prefix):
 def prefixed(prefix, arrays):
     return {f"{prefix}/{k}": np.asarray(v) for k, v in arrays.items()}
 
-
-def _fsync_folder(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
