@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import backend as backends
 from ..random import generator
 
 
@@ -26,7 +27,7 @@ def gain(nonlinearity, param=None):
 
 
 def _fill(tensor, values):
-    tensor.data = np.asarray(values, dtype=tensor.dtype, order="C")
+    tensor.data = backends.get(tensor.device).asarray(np.asarray(values, dtype=tensor.dtype, order="C"))
     return tensor
 
 

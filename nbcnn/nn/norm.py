@@ -26,7 +26,7 @@ class _BatchNorm(Module):
             raise ValueError(f"expected a {' or '.join(f'{d}-D' for d in self.expected_dims)} input, got {x.shape}")
         batch_stats = self.training or self.running_mean is None
         if self.training and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            self.num_batches_tracked.data = (self.num_batches_tracked + 1).data  # device arrays have no +
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, batch_stats,
                             self.momentum, self.eps)
 

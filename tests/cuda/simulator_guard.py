@@ -10,12 +10,8 @@ import numpy as np
 from numba.cuda.simulator import kernel as sim_kernel
 from numba.cuda.simulator.cudadrv import devicearray as sim_array
 
-# DeviceNDArray's own attributes and methods (numba-cuda 0.30), as far as the simulator implements them
-DEVICE_ARRAY_API = {
-    "shape", "strides", "dtype", "size", "ndim", "nbytes", "alloc_size", "stream", "flags", "T", "transpose",
-    "reshape", "ravel", "view", "squeeze", "split", "copy_to_host", "copy_to_device", "is_c_contiguous",
-    "is_f_contiguous", "bind", "getitem", "setitem",
-}
+# DeviceNDArray's attributes that the simulated array forwards to NumPy (it defines the others itself)
+DEVICE_ARRAY_API = {"strides", "dtype", "size", "ndim", "flags", "squeeze"}
 _NUMPY_ONLY = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__", "__sub__", "__mul__",
                "__floordiv__", "__truediv__", "__mod__", "__pow__")
 

@@ -5,24 +5,20 @@ cross-entropy label check read back one scalar each).
 Importing it where no kernel can run (no GPU or driver, and no NUMBA_ENABLE_CUDASIM=1) raises
 device.CudaUnavailableError, a RuntimeError whose message is one line.
 """
-from . import device
-
-device.require()
-
-from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, transpose2d,  # noqa: E402
+from . import device  # first: raises CudaUnavailableError where no kernel can run
+from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, transpose2d,
                      concatenate, split)
-from .elementwise import add, sub, mul, div, neg, exp, log  # noqa: E402
-from .reduce import sum, sum_to_shape, isfinite_all  # noqa: E402
-from .linear import matmul, linear_forward, linear_backward_input, linear_backward_weight  # noqa: E402
-from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,  # noqa: E402
+from .elementwise import add, sub, mul, div, neg, exp, log
+from .reduce import sum, sum_to_shape, isfinite_all
+from .linear import matmul, linear_forward, linear_backward_input, linear_backward_weight
+from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,
                          tanh_backward)
-from .conv import (conv2d_forward, conv2d_backward_input, conv2d_backward_weight,  # noqa: E402
-                   conv2d_backward_bias)
-from .pool import (max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,  # noqa: E402
+from .conv import conv2d_forward, conv2d_backward_input, conv2d_backward_weight, conv2d_backward_bias
+from .pool import (max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
                    global_avg_pool2d_forward, global_avg_pool2d_backward)
-from .norm import (batch_norm_forward_train, batch_norm_forward_eval, batch_norm_backward_train,  # noqa: E402
+from .norm import (batch_norm_forward_train, batch_norm_forward_eval, batch_norm_backward_train,
                    batch_norm_backward_eval, batch_norm_update_running)
-from .lrn import lrn_forward, lrn_backward  # noqa: E402
-from .dropout import dropout_forward, dropout_backward  # noqa: E402
-from .loss import cross_entropy_forward, cross_entropy_backward  # noqa: E402
-from .optim import sgd_update, adam_update, rmsprop_update  # noqa: E402
+from .lrn import lrn_forward, lrn_backward
+from .dropout import dropout_forward, dropout_backward
+from .loss import cross_entropy_forward, cross_entropy_backward
+from .optim import sgd_update, adam_update, rmsprop_update

@@ -35,8 +35,8 @@ def _fill(out, value):
 
 @cuda.jit
 def _assign(a, out):
-    # out[i] = a[i], converted to out's dtype; a kernel rather than a device-to-device memcpy because the
-    # simulator implements that copy by converting through the host
+    # out[i] = a[i] in out's dtype; copy() uses it too: as fast as a device-to-device memcpy on a GPU, and the
+    # simulator runs it as a kernel where its memcpy would convert through NumPy on the host
     for i in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         out[i] = a[i]
 
@@ -104,9 +104,7 @@ def transpose2d(a):
 def concatenate(arrays, axis):
     first = arrays[0]
     axis %= len(first.shape)
-    total = 0
-    for a in arrays:
-        total += a.shape[axis]
+    total = sum(a.shape[axis] for a in arrays)
     shape = first.shape[:axis] + (total,) + first.shape[axis + 1:]
     out = empty(shape, np.result_type(*[a.dtype for a in arrays]))
     rows, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])

@@ -1,4 +1,8 @@
-"""Whether CUDA kernels can run here: a GPU with its driver, or Numba's simulator (NUMBA_ENABLE_CUDASIM=1)."""
+"""Whether CUDA kernels can run here: a GPU with its driver, or Numba's simulator (NUMBA_ENABLE_CUDASIM=1).
+
+Checked when the backend is imported, before any kernel module is compiled, so that asking for "cuda" on a
+machine without one fails at once with a line a command line can print.
+"""
 from numba import config
 
 
@@ -26,3 +30,6 @@ def _first_line(error):
     text = str(error).replace("Error at driver init:", "")
     lines = [line.strip(" .:") for line in text.splitlines() if line.strip(" .:")]
     return lines[0] if lines else type(error).__name__
+
+
+require()

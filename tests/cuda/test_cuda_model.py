@@ -1,4 +1,5 @@
 """A small network end to end on both devices: the CUDA path must give the CPU path's loss, gradients and update."""
+import numba
 import numpy as np
 import pytest
 
@@ -7,7 +8,6 @@ from nbcnn import nn
 from nbcnn.nn import functional as F
 
 from cudacheck import assert_close
-from conftest import SIMULATED
 
 # dropout's device hash runs on NumPy uint64 scalars in the simulator, which warn where a GPU silently wraps
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered in scalar:RuntimeWarning")
@@ -74,11 +74,7 @@ OPTIMIZERS = [lambda p: nbcnn.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=1e
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=["sgd", "adam", "rmsprop"])
-@pytest.mark.parametrize("track_running_stats", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(
-        strict=True, raises=TypeError,
-        reason="nn/norm.py counts num_batches_tracked with `data + 1`, which a device array does not support"))])
+@pytest.mark.parametrize("track_running_stats", [False, True])
 def test_training_step_matches_the_cpu(optimizer, track_running_stats):
     loss, state = _train_step("cuda", optimizer, track_running_stats)
     want_loss, want_state = _train_step("cpu", optimizer, track_running_stats)
@@ -88,7 +84,7 @@ def test_training_step_matches_the_cpu(optimizer, track_running_stats):
         assert_close(state[name], want_state[name], rtol=1e-4, atol=1e-6, what=name)
 
 
-@pytest.mark.skipif(not SIMULATED, reason="counts the simulator's device-to-host copies")
+@pytest.mark.skipif(not numba.config.ENABLE_CUDASIM, reason="counts the simulator's device-to-host copies")
 def test_a_training_step_reads_back_only_the_label_check():
     import simulator_guard
 
