@@ -161,6 +161,10 @@ def main(argv=None):
         for row in rows:
             kind = ROWS[row][2]
             note = ""
+            if kind != "speed" and workers:  # speed rows are over: their processes must not hold memory or cores
+                for w in workers.values():
+                    w.close()
+                workers = None
             if kind == "speed":
                 workers = workers or {name: Worker(name) for name in frameworks}
                 values = _speed(row, workers, args.repeat)
@@ -177,8 +181,9 @@ def main(argv=None):
                 note = f"{share:.0%} of NumPy matmul (≥{_CONV_SHARE:.0%})"
             res["note"] = note
             results.append(res)
-            if not args.json:
-                print(_table([res]).splitlines()[-1] if len(results) > 1 else _table([res]), flush=True)
+            lines = _table([res]).splitlines()
+            print("\n".join(lines if len(results) == 1 else lines[-1:]), flush=True,
+                  file=sys.stderr if args.json else sys.stdout)
     finally:
         for w in (workers or {}).values():
             w.close()

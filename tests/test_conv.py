@@ -36,20 +36,27 @@ def test_gradients(case):
                     rng.standard_normal((n, c, h, w)), rng.standard_normal((k, c, kh, kw)), rng.standard_normal(k))
 
 
-def test_chunked_lowering_matches_single_chunk(monkeypatch):
-    """Batches larger than one lowering chunk must give the same result as one chunk."""
+@pytest.mark.parametrize("rows_per_tile", [1, 3, 11])  # one output row; 3 and 11 cut across images
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stride, padding", [((1, 1), (1, 1)), ((2, 1), (0, 2))])
+def test_tiled_lowering_matches_one_tile(monkeypatch, rows_per_tile, dtype, stride, padding):
+    """Tiles of a few output rows, including tiles that span two images, give the result of one tile."""
     from nbcnn.backend.cpu import conv
     rng = np.random.default_rng(2)
-    x, w = rng.standard_normal((5, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3))
-    whole = conv.conv2d_forward(x, w, None, (1, 1), (1, 1))
-    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)  # one image per chunk
-    np.testing.assert_allclose(conv.conv2d_forward(x, w, None, (1, 1), (1, 1)), whole, rtol=1e-12, atol=1e-12)
-    gy = rng.standard_normal(whole.shape)
-    gw_small = conv.conv2d_backward_weight(gy, x, w.shape, (1, 1), (1, 1))
-    gx_small = conv.conv2d_backward_input(gy, w, x.shape, (1, 1), (1, 1))
+    x, w = rng.standard_normal((5, 3, 8, 8)).astype(dtype), rng.standard_normal((4, 3, 3, 3)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
     monkeypatch.setattr(conv, "_CHUNK_BYTES", 1 << 30)
-    np.testing.assert_allclose(conv.conv2d_backward_weight(gy, x, w.shape, (1, 1), (1, 1)), gw_small, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(conv.conv2d_backward_input(gy, w, x.shape, (1, 1), (1, 1)), gx_small, rtol=1e-12, atol=1e-12)
+    whole = conv.conv2d_forward(x, w, b, stride, padding)
+    gy = rng.standard_normal(whole.shape).astype(dtype)
+    gw_whole = conv.conv2d_backward_weight(gy, x, w.shape, stride, padding)
+    gx_whole = conv.conv2d_backward_input(gy, w, x.shape, stride, padding)
+    ow = whole.shape[3]
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", rows_per_tile * x.itemsize * 27 * ow)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.conv2d_forward(x, w, b, stride, padding), whole, **tol)
+    np.testing.assert_allclose(conv.conv2d_backward_weight(gy, x, w.shape, stride, padding), gw_whole, **tol)
+    np.testing.assert_allclose(conv.conv2d_backward_input(gy, w, x.shape, stride, padding), gx_whole, **tol)
+    np.testing.assert_allclose(whole, reference.conv2d(x, w, b, stride, padding), **tol)
 
 
 def test_same_and_valid_padding_strings():

@@ -37,12 +37,13 @@ class DataParallel:
         state = model.state_dict()
         # float64 holds float32 weights and int64 batch counters exactly
         flat = np.concatenate([v.ravel() for v in state.values()]).astype(np.float64)
-        self.collectives.broadcast(flat, "receiving rank 0's weights")
+        self.collectives.broadcast(flat, "broadcasting rank 0's weights")
         pieces = np.split(flat, np.cumsum([v.size for v in state.values()])[:-1])
         model.load_state_dict({k: p.reshape(v.shape) for (k, v), p in zip(state.items(), pieces)})
 
     def average_gradients(self, model, count):
         tensors = [p for p in model.parameters() if p.requires_grad]
+        # every rank packs the same layout: a parameter its loss did not reach contributes zeros
         arrays = [backends.get(p.device).to_numpy(p.grad.data) if p.grad is not None else np.zeros(p.shape, p.dtype)
                   for p in tensors]
         if not self.sync_bn:  # already equal on every rank when synchronised
