@@ -3,15 +3,10 @@ computing the same hash draws the same mask, and no generator state has to be sh
 import numpy as np
 from numba import njit, prange
 
+from ..counter_rng import splitmix_uniform
 
-@njit(cache=True, inline="always")
-def uniform(seed, i):
-    """A uniform float in [0, 1) from (seed, i): SplitMix64's finaliser, top 24 bits."""
-    z = np.uint64(seed) + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return np.float64(z >> np.uint64(40)) / 16777216.0
+
+uniform = njit(cache=True, inline="always")(splitmix_uniform)
 
 
 @njit(parallel=True, cache=True)

@@ -1,20 +1,11 @@
-"""Inverted dropout with the CPU backend's counter-based generator: element i is kept when uniform(seed, i) ≥ p,
-and uniform is the same SplitMix64 finaliser in 64-bit unsigned arithmetic, so a seed draws the same mask on
-either device."""
-import numpy as np
+"""Inverted dropout with the counter-based generator the CPU uses: element i is kept when uniform(seed, i) ≥ p."""
 from numba import cuda
 
+from ..counter_rng import splitmix_uniform
 from .arrays import empty, flat, run_flat
 
 
-@cuda.jit(device=True)
-def uniform(seed, i):
-    """A uniform float in [0, 1) from (seed, i): SplitMix64's finaliser, top 24 bits."""
-    z = np.uint64(seed) + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return np.float64(z >> np.uint64(40)) / 16777216.0
+uniform = cuda.jit(device=True)(splitmix_uniform)
 
 
 @cuda.jit
