@@ -70,7 +70,8 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
                                  schedule=schedule, seed=seed, device=device, threads=threads,
                                  val_fraction=val_fraction, augment=augment, limit=limit,
                                  model_options=_parse_options(model_options))
-            rundir = Path(out) if out else Path("runs") / f"{model}-{Path(data_name).name}-{time.strftime('%Y%m%d-%H%M%S')}"
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            rundir = Path(out) if out else Path("runs") / f"{model}-{Path(data_name).name}-{stamp}"
         config = config.resolved()
         config.out = str(rundir)
         dataset = load_data(config.data, config.data_dir)

@@ -2,7 +2,6 @@
 against a real forward, conv and linear formulas on random shapes, and the command's output and errors."""
 import json
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import assume, given, settings, strategies as st
