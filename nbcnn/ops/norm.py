@@ -68,7 +68,8 @@ class BatchNorm(Function):
         per_channel = [be.asarray(v.astype(x4.dtype).reshape(1, c, 1, 1))
                        for v in (be.to_numpy(mean), k * sum_dy / total, k * invstd * sum_dy_xhat / total)]
         mu, offset, slope = per_channel
-        gx = be.sub(gx, be.add(be.mul(be.sub(x4, mu), slope), offset))  # − k·mean(dy) − (x − μ)·k/σ·mean(dy·x̂)
+        # k = γ/σ: dx = k·dy − k·mean(dy) − (x − μ)·k/σ·mean(dy·x̂)
+        gx = be.sub(gx, be.add(be.mul(be.sub(x4, mu), slope), offset))
         return gx.reshape(shape), gw, gb
 
 
