@@ -108,8 +108,8 @@ class Tensor:
             if self.numel() != 1:
                 raise RuntimeError(f"backward() without a gradient needs a scalar, got shape {self.shape}")
             grad = be.ones_like(self.data)
-        elif isinstance(grad, Tensor):
-            grad = grad.data
+        else:  # a copy: leaves may keep it as their .grad, and the caller may reuse its array
+            grad = be.copy(grad.data if isinstance(grad, Tensor) else be.asarray(np.asarray(grad)))
         if self._node is None:
             _accumulate_leaf(self, grad, be)
             return
@@ -273,7 +273,7 @@ def _tape_of(root):
 
 def _accumulate_leaf(t, grad, be):
     grad = be.sum_to_shape(grad, t.shape)
-    if t.grad is None:
-        t.grad = Tensor._wrap(be.copy(grad), t.device)
+    if t.grad is None:  # no copy: gradient arrays are never written in place, so sharing one is safe
+        t.grad = Tensor._wrap(grad, t.device)
     else:
         t.grad = Tensor._wrap(be.add(t.grad.data, grad), t.device)
