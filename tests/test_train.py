@@ -155,3 +155,17 @@ def test_cifar_binary_training_with_augmentation(tmp_path):
     assert result.exit_code == 0, result.output
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["augment"] is None and "3x32x32" in result.output
+
+
+def test_plot_writes_curves_or_names_the_missing_extra(mnist_dir, tmp_path):
+    run = tmp_path / "run"
+    args = ["train", "lenet", "--data", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(run)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    result = CliRunner().invoke(main, ["plot", str(run)])
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert result.exit_code != 0 and "pip install 'nbcnn[plot]'" in result.output
+    else:
+        assert result.exit_code == 0, result.output
+        assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
