@@ -5,6 +5,7 @@ import nbcnn
 import nbcnn.nn.functional as F
 import reference
 from gradcheck import check_gradients
+from nbcnn.backend.cpu import conv, conv_im2col
 
 CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
@@ -12,12 +13,31 @@ CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (1, 4, 6, 6, 5, 1, 1, (1, 1), (0, 0)),   # 1×1
     (3, 1, 8, 8, 2, 5, 5, (3, 3), (2, 2)),   # stride 3 with padding
     (1, 2, 5, 7, 2, 2, 3, (1, 2), (0, 1)),
+    (2, 3, 6, 5, 2, 2, 3, (1, 1), (1, 2)),   # stride 1, uneven padding, even kernel height
+    (2, 9, 6, 7, 16, 3, 3, (1, 1), (0, 1)),  # enough channels for the shifted products
+    (2, 1, 9, 9, 3, 5, 5, (1, 1), (2, 2)),   # LeNet's first layer, small
+    (1, 8, 5, 5, 8, 3, 1, (1, 1), (2, 0)),   # padding past the half kernel
 ]
+ALGORITHMS = [None] + list(conv.ALGORITHMS)  # None: the shape decides
+
+
+@pytest.fixture(params=ALGORITHMS, ids=lambda a: a or "auto")
+def algorithm(request, monkeypatch):
+    """Every test below runs once per algorithm forced for every call, and once with the dispatcher's choice."""
+    monkeypatch.setattr(conv, "_FORCE", request.param)
+    return request.param
+
+
+def _skip_unsupported(algorithm, case):
+    k, c, kh, kw, stride, padding = case[4], case[1], case[5], case[6], case[7], case[8]
+    if algorithm and not conv.ALGORITHMS[algorithm].supports((k, c, kh, kw), stride, padding):
+        pytest.skip(f"{algorithm} does not run stride {stride}, padding {padding}")
 
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_forward_matches_numpy(case, dtype):
+def test_forward_matches_numpy(algorithm, case, dtype):
+    _skip_unsupported(algorithm, case)
     n, c, h, w, k, kh, kw, stride, padding = case
     rng = np.random.default_rng(0)
     x, wt, b = rng.standard_normal((n, c, h, w)), rng.standard_normal((k, c, kh, kw)), rng.standard_normal(k)
@@ -29,7 +49,8 @@ def test_forward_matches_numpy(case, dtype):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_gradients(case):
+def test_gradients(algorithm, case):
+    _skip_unsupported(algorithm, case)
     n, c, h, w, k, kh, kw, stride, padding = case
     rng = np.random.default_rng(1)
     check_gradients(lambda x, wt, b: F.conv2d(x, wt, b, stride, padding),
@@ -41,21 +62,20 @@ def test_gradients(case):
 @pytest.mark.parametrize("stride, padding", [((1, 1), (1, 1)), ((2, 1), (0, 2))])
 def test_tiled_lowering_matches_one_tile(monkeypatch, rows_per_tile, dtype, stride, padding):
     """Tiles of a few output rows, including tiles that span two images, give the result of one tile."""
-    from nbcnn.backend.cpu import conv
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((5, 3, 8, 8)).astype(dtype), rng.standard_normal((4, 3, 3, 3)).astype(dtype)
     b = rng.standard_normal(4).astype(dtype)
-    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1 << 30)
-    whole = conv.conv2d_forward(x, w, b, stride, padding)
+    monkeypatch.setattr(conv_im2col, "_CHUNK_BYTES", 1 << 30)
+    whole = conv_im2col.conv2d_forward(x, w, b, stride, padding)
     gy = rng.standard_normal(whole.shape).astype(dtype)
-    gw_whole = conv.conv2d_backward_weight(gy, x, w.shape, stride, padding)
-    gx_whole = conv.conv2d_backward_input(gy, w, x.shape, stride, padding)
+    gw_whole = conv_im2col.conv2d_backward_weight(gy, x, w.shape, stride, padding)
+    gx_whole = conv_im2col.conv2d_backward_input(gy, w, x.shape, stride, padding)
     ow = whole.shape[3]
-    monkeypatch.setattr(conv, "_CHUNK_BYTES", rows_per_tile * x.itemsize * 27 * ow)
+    monkeypatch.setattr(conv_im2col, "_CHUNK_BYTES", rows_per_tile * x.itemsize * 27 * ow)
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(conv.conv2d_forward(x, w, b, stride, padding), whole, **tol)
-    np.testing.assert_allclose(conv.conv2d_backward_weight(gy, x, w.shape, stride, padding), gw_whole, **tol)
-    np.testing.assert_allclose(conv.conv2d_backward_input(gy, w, x.shape, stride, padding), gx_whole, **tol)
+    np.testing.assert_allclose(conv_im2col.conv2d_forward(x, w, b, stride, padding), whole, **tol)
+    np.testing.assert_allclose(conv_im2col.conv2d_backward_weight(gy, x, w.shape, stride, padding), gw_whole, **tol)
+    np.testing.assert_allclose(conv_im2col.conv2d_backward_input(gy, w, x.shape, stride, padding), gx_whole, **tol)
     np.testing.assert_allclose(whole, reference.conv2d(x, w, b, stride, padding), **tol)
 
 
@@ -64,3 +84,33 @@ def test_same_and_valid_padding_strings():
     w = nbcnn.randn(3, 2, 5, 3)
     assert F.conv2d(x, w, padding="same").shape == (1, 3, 7, 7)
     assert F.conv2d(x, w, padding="valid").shape == (1, 3, 3, 5)
+
+
+@pytest.mark.parametrize("tile_rows", [1, 7, 64])  # tiles far smaller than an image, cutting across rows
+def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
+    from nbcnn.backend.cpu import conv_shifted
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((3, 4, 6, 5)), rng.standard_normal((5, 4, 3, 2))
+    b, stride, padding = rng.standard_normal(5), (1, 1), (1, 1)
+    y = conv_shifted.conv2d_forward(x, w, b, stride, padding)
+    gy = rng.standard_normal(y.shape)
+    whole = (y, conv_shifted.conv2d_backward_input(gy, w, x.shape, stride, padding),
+             conv_shifted.conv2d_backward_weight(gy, x, w.shape, stride, padding))
+    monkeypatch.setattr(conv_shifted, "_TILE_ROWS", tile_rows)
+    tiled = (conv_shifted.conv2d_forward(x, w, b, stride, padding),
+             conv_shifted.conv2d_backward_input(gy, w, x.shape, stride, padding),
+             conv_shifted.conv2d_backward_weight(gy, x, w.shape, stride, padding))
+    for a, e in zip(tiled, whole):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y, reference.conv2d(x, w, b, stride, padding), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("c, k, kernel, stride, padding, expected", [
+    (1, 6, 5, 1, 2, "direct"), (6, 16, 5, 1, 0, "direct"),      # LeNet-5
+    (64, 64, 3, 1, 1, "shifted"), (3, 64, 3, 1, 1, "im2col"),   # VGG/ResNet 3×3 layers; a 3-channel stem
+    (512, 512, 3, 1, 1, "im2col"),                              # wide layers: im2col's one fat product wins
+    (64, 128, 3, 2, 1, "im2col"), (64, 128, 1, 2, 0, "im2col"),  # strided ResNet layers
+    (16, 16, 3, 1, 3, "im2col"),                                # padding the shifted products do not take
+])
+def test_dispatch_by_shape(c, k, kernel, stride, padding, expected):
+    assert conv.choose(c, k, (k, c, kernel, kernel), (stride, stride), (padding, padding)) == expected

@@ -1,181 +1,48 @@
-"""Convolution as lowered matrix products: im2col on a tile of output rows, one BLAS product, scatter back.
+"""2-D convolution kernels: one algorithm per module, chosen here by the layer's shape.
 
-Lowering a whole image writes C·kh·kw copies of every pixel (115 MB for one 64-channel 224×224 image), which
-makes the pass memory-bound and the process large. A tile is a run of consecutive output rows, across image
-boundaries when the images are small, sized so its lowered columns stay in the L2 cache while the product
-reads them. Weight (K, C, kh, kw); stride and padding are (h, w).
-Columns are laid out (C·kh·kw, tile): row (c, ky, kx), column (image, oy, ox) counted from the tile's first
-output row r0, so a tile of global output rows [r0, r0 + nr) is the column range [r0·OW, (r0 + nr)·OW).
+- conv_direct: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops over L1-sized planes; a lowered product
+  would be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic.
+- conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (VGG and ResNet 3×3 layers up to 256
+  channels). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no im2col.
+  Forward measured 1.2–1.5× faster than im2col at 64 and 128 channels, even at 256, 1.5× slower at 512.
+- conv_im2col: everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
+Measured on the 2-vCPU Xeon (bench/README.md). `_FORCE` names one module for every call (tests compare them).
 """
-import numpy as np
-from numba import njit, prange
+from . import conv_direct, conv_im2col, conv_shifted
 
-from ...shapes import conv_output_size
-
-_CHUNK_BYTES = 4 << 20  # lowered columns per tile; no longer "at least one image", which was 115 MB at 224²
+ALGORITHMS = {"direct": conv_direct, "shifted": conv_shifted, "im2col": conv_im2col}
+_FORCE = None  # an ALGORITHMS key, or None to choose by shape
 
 
-@njit(cache=True, inline="always")
-def _span(r0, nr, oh, t, per_image):
-    """Iteration t of a loop over (image, plane) pairs of a tile -> (image, plane, first and end output row)."""
-    i = r0 // oh + t // per_image
-    return i, t % per_image, max(0, r0 - i * oh), min(oh, r0 + nr - i * oh)
+def choose(c_in, k_out, w_shape, stride, padding):
+    """The ALGORITHMS key for a convolution of c_in → k_out channels."""
+    if _FORCE is not None:
+        return _FORCE
+    if tuple(stride) == (1, 1) and c_in * k_out <= 128:
+        return "direct"
+    if conv_shifted.supports(w_shape, stride, padding) and 8 <= min(c_in, k_out) and max(c_in, k_out) <= 256:
+        return "shifted"
+    return "im2col"
 
 
-@njit(cache=True, inline="always")
-def _images(r0, nr, oh):
-    return (r0 + nr - 1) // oh - r0 // oh + 1
-
-
-@njit(cache=True, inline="always")
-def _valid(kx, sw, pw, w, ow):
-    """Output columns [lo, hi) whose input column ox·sw − pw + kx lies inside the image."""
-    lo = min(max(0, (pw - kx + sw - 1) // sw), ow)
-    return lo, max(min(ow, (w + pw - kx + sw - 1) // sw), lo)
-
-
-@njit(parallel=True, cache=True)
-def _im2col(x, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, col):
-    c_in, h, w = x.shape[1], x.shape[2], x.shape[3]
-    for t in prange(_images(r0, nr, oh) * c_in):
-        i, c, oy0, oy1 = _span(r0, nr, oh, t, c_in)
-        for ky in range(kh):
-            for kx in range(kw):
-                row = (c * kh + ky) * kw + kx
-                lo, hi = _valid(kx, sw, pw, w, ow)
-                for oy in range(oy0, oy1):
-                    dst = col[row, (i * oh + oy - r0) * ow:(i * oh + oy - r0 + 1) * ow]
-                    iy = oy * sh - ph + ky
-                    if iy < 0 or iy >= h:
-                        dst[:] = 0
-                        continue
-                    src, off = x[i, c, iy], kx - pw
-                    dst[:lo] = 0
-                    if sw == 1:  # a plain shifted copy, which vectorises
-                        for ox in range(lo, hi):
-                            dst[ox] = src[ox + off]
-                    else:
-                        for ox in range(lo, hi):
-                            dst[ox] = src[ox * sw + off]
-                    dst[hi:] = 0
-
-
-@njit(parallel=True, cache=True)
-def _col2im(col, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, gx):
-    # adds into gx, zeroed by the caller: neighbouring tiles overlap on the input rows they read
-    c_in, h, w = gx.shape[1], gx.shape[2], gx.shape[3]
-    for t in prange(_images(r0, nr, oh) * c_in):  # one (image, channel) plane each: no two write one pixel
-        i, c, oy0, oy1 = _span(r0, nr, oh, t, c_in)
-        for ky in range(kh):
-            for kx in range(kw):
-                row = (c * kh + ky) * kw + kx
-                lo, hi = _valid(kx, sw, pw, w, ow)
-                for oy in range(oy0, oy1):
-                    iy = oy * sh - ph + ky
-                    if iy < 0 or iy >= h:
-                        continue
-                    src = col[row, (i * oh + oy - r0) * ow:(i * oh + oy - r0 + 1) * ow]
-                    dst, off = gx[i, c, iy], kx - pw
-                    if sw == 1:
-                        for ox in range(lo, hi):
-                            dst[ox + off] += src[ox]
-                    else:
-                        for ox in range(lo, hi):
-                            dst[ox * sw + off] += src[ox]
-
-
-@njit(parallel=True, cache=True)
-def _scatter_output(out, bias, r0, nr, oh, y):
-    # out (K, tile) -> y (N, K, OH·OW), adding the bias on the way
-    k_out, ow = y.shape[1], y.shape[2] // oh
-    for t in prange(_images(r0, nr, oh) * k_out):
-        i, k, oy0, oy1 = _span(r0, nr, oh, t, k_out)
-        b, shift = bias[k], (i * oh - r0) * ow
-        for p in range(oy0 * ow, oy1 * ow):
-            y[i, k, p] = out[k, p + shift] + b
-
-
-@njit(parallel=True, cache=True)
-def _gather_grad(gy, r0, nr, oh, g):
-    # gy (N, K, OH·OW) -> g (K, tile), the layout of the lowered product
-    k_out, ow = gy.shape[1], gy.shape[2] // oh
-    for t in prange(_images(r0, nr, oh) * k_out):
-        i, k, oy0, oy1 = _span(r0, nr, oh, t, k_out)
-        shift = (i * oh - r0) * ow
-        for p in range(oy0 * ow, oy1 * ow):
-            g[k, p + shift] = gy[i, k, p]
-
-
-class _Lowering:
-    """The geometry of one convolution call and its tiling into runs of output rows."""
-
-    def __init__(self, x_shape, w_shape, stride, padding, itemsize):
-        self.n, self.c, self.h, self.w = x_shape
-        self.k, _, self.kh, self.kw = w_shape
-        (self.sh, self.sw), (self.ph, self.pw) = stride, padding
-        self.oh = conv_output_size(self.h, self.kh, self.ph, self.sh)
-        self.ow = conv_output_size(self.w, self.kw, self.pw, self.sw)
-        self.rows = self.c * self.kh * self.kw
-        self.plane = self.oh * self.ow
-        per_row = itemsize * self.rows * self.ow
-        self.tile_rows = max(1, min(self.n * self.oh, _CHUNK_BYTES // per_row))
-        self.tile = self.tile_rows * self.ow  # columns of the largest tile
-
-    def tiles(self):
-        """(first global output row, rows, columns) of each tile."""
-        total = self.n * self.oh
-        for r0 in range(0, total, self.tile_rows):
-            nr = min(self.tile_rows, total - r0)
-            yield r0, nr, nr * self.ow
-
-    def im2col(self, x, r0, nr, col):
-        _im2col(x, r0, nr, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.oh, self.ow, col)
-
-    def col2im(self, col, r0, nr, gx):
-        _col2im(col, r0, nr, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.oh, self.ow, gx)
+def _algorithm(w_shape, stride, padding):
+    name = choose(w_shape[1], w_shape[0], w_shape, stride, padding)
+    algo = ALGORITHMS[name]
+    if not algo.supports(w_shape, stride, padding):
+        raise ValueError(f"conv algorithm {name!r} cannot run stride {stride}, padding {padding}")
+    return algo
 
 
 def conv2d_forward(x, weight, bias, stride, padding):
-    geo = _Lowering(x.shape, weight.shape, stride, padding, x.itemsize)
-    w2 = weight.reshape(geo.k, geo.rows)
-    bias = np.zeros(geo.k, x.dtype) if bias is None else bias
-    y = np.empty((geo.n, geo.k, geo.plane), x.dtype)
-    col = np.empty((geo.rows, geo.tile), x.dtype)
-    out = np.empty((geo.k, geo.tile), x.dtype)
-    for r0, nr, cols in geo.tiles():
-        geo.im2col(x, r0, nr, col)
-        np.matmul(w2, col[:, :cols], out=out[:, :cols])
-        _scatter_output(out, bias, r0, nr, geo.oh, y)
-    return y.reshape(geo.n, geo.k, geo.oh, geo.ow)
+    return _algorithm(weight.shape, stride, padding).conv2d_forward(x, weight, bias, stride, padding)
 
 
 def conv2d_backward_input(grad, weight, x_shape, stride, padding):
-    geo = _Lowering(x_shape, weight.shape, stride, padding, grad.itemsize)
-    w2t = np.ascontiguousarray(weight.reshape(geo.k, geo.rows).T)
-    gy = np.ascontiguousarray(grad).reshape(geo.n, geo.k, geo.plane)
-    gx = np.zeros(x_shape, grad.dtype)
-    g = np.empty((geo.k, geo.tile), grad.dtype)
-    col = np.empty((geo.rows, geo.tile), grad.dtype)
-    for r0, nr, cols in geo.tiles():
-        _gather_grad(gy, r0, nr, geo.oh, g)
-        np.matmul(w2t, g[:, :cols], out=col[:, :cols])
-        geo.col2im(col, r0, nr, gx)
-    return gx
+    return _algorithm(weight.shape, stride, padding).conv2d_backward_input(grad, weight, x_shape, stride, padding)
 
 
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
-    geo = _Lowering(x.shape, w_shape, stride, padding, x.itemsize)
-    gy = np.ascontiguousarray(grad).reshape(geo.n, geo.k, geo.plane)
-    gw = np.zeros((geo.k, geo.rows), grad.dtype)
-    part = np.empty_like(gw)
-    g = np.empty((geo.k, geo.tile), grad.dtype)
-    col = np.empty((geo.rows, geo.tile), grad.dtype)
-    for r0, nr, cols in geo.tiles():
-        geo.im2col(x, r0, nr, col)
-        _gather_grad(gy, r0, nr, geo.oh, g)
-        np.matmul(g[:, :cols], col[:, :cols].T, out=part)
-        gw += part
-    return gw.reshape(w_shape)
+    return _algorithm(w_shape, stride, padding).conv2d_backward_weight(grad, x, w_shape, stride, padding)
 
 
 def conv2d_backward_bias(grad):
