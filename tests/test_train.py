@@ -101,6 +101,7 @@ def test_cli_resume_continues_a_run(mnist_dir, tmp_path):
     assert len((run / "metrics.jsonl").read_text().splitlines()) == 2
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered")  # the exploding loss is the point
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(mnist_dir, tmp_path):
     trainer = Trainer(config(mnist_dir, epochs=3, lr=1e30, optimizer="sgd"), dataset(mnist_dir), tmp_path / "run")
     with pytest.raises(TrainingError, match="loss became (nan|inf)"):
