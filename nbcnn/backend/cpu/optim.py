@@ -3,37 +3,30 @@ import math
 
 from numba import njit, prange
 
+from ..update_rules import adam_rule, rmsprop_rule, sgd_rule
+
+_sgd_rule = njit(inline="always")(sgd_rule)
+_adam_rule = njit(inline="always")(adam_rule)
+_rmsprop_rule = njit(inline="always")(rmsprop_rule)
+
 
 @njit(parallel=True, cache=True, fastmath=True)
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     for i in prange(p.size):
-        d = g[i] + weight_decay * p[i]
-        if momentum != 0:
-            b = d if first else momentum * buf[i] + (1 - dampening) * d
-            buf[i] = b
-            d = d + momentum * b if nesterov else b
-        p[i] -= lr * d
+        p[i], buf[i] = _sgd_rule(p[i], g[i], buf[i], lr, momentum, dampening, weight_decay, nesterov, first)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
 def _adam(p, g, m, v, step_size, beta1, beta2, eps, sqrt_correction2, weight_decay):
     for i in prange(p.size):
-        d = g[i] + weight_decay * p[i]
-        m[i] = beta1 * m[i] + (1 - beta1) * d
-        v[i] = beta2 * v[i] + (1 - beta2) * d * d
-        p[i] -= step_size * m[i] / (math.sqrt(v[i]) / sqrt_correction2 + eps)
+        p[i], m[i], v[i] = _adam_rule(p[i], g[i], m[i], v[i], step_size, beta1, beta2, eps, sqrt_correction2,
+                                      weight_decay)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
 def _rmsprop(p, g, sq, buf, lr, alpha, eps, weight_decay, momentum):
     for i in prange(p.size):
-        d = g[i] + weight_decay * p[i]
-        sq[i] = alpha * sq[i] + (1 - alpha) * d * d
-        step = d / (math.sqrt(sq[i]) + eps)
-        if momentum > 0:
-            buf[i] = momentum * buf[i] + step
-            step = buf[i]
-        p[i] -= lr * step
+        p[i], sq[i], buf[i] = _rmsprop_rule(p[i], g[i], sq[i], buf[i], lr, alpha, eps, weight_decay, momentum)
 
 
 def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first_step):
