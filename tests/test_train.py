@@ -170,3 +170,13 @@ def test_plot_writes_curves_or_names_the_missing_extra(mnist_dir, tmp_path):
     else:
         assert result.exit_code == 0, result.output
         assert (run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_last_and_best_alias_the_epoch_checkpoint_without_sharing_later_writes(tmp_path):
+    epoch = tmp_path / "epoch-001.npz"
+    checkpoint.save(epoch, {"w": np.arange(4)}, {"epoch": 1})
+    checkpoint.alias(epoch, tmp_path / "last.npz")
+    assert checkpoint.load(tmp_path / "last.npz")[1] == {"epoch": 1}
+    checkpoint.save(tmp_path / "last.npz", {"w": np.zeros(4)}, {"epoch": 2})  # e.g. Ctrl-C mid-epoch 2
+    arrays, meta = checkpoint.load(epoch)
+    assert meta == {"epoch": 1} and arrays["w"].tolist() == [0, 1, 2, 3]

@@ -5,6 +5,7 @@ leaves the previous checkpoint intact.
 """
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -35,6 +36,25 @@ def save(path, arrays, meta):
         tmp.unlink(missing_ok=True)
         raise CheckpointError(f"could not write checkpoint {path}: {error.strerror or error} "
                               f"(the previous checkpoint, if any, is unchanged)") from error
+    fsync_folder(path.parent)
+    return path
+
+
+def alias(source, path):
+    """Make `path` name the checkpoint `source` atomically: a hard link where the file system has them (no bytes
+    written), else a copy. Replacing `path` later never touches `source`."""
+    source, path = Path(source), Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise CheckpointError(f"could not write checkpoint {path}: {error.strerror or error}") from error
     fsync_folder(path.parent)
     return path
 

@@ -70,8 +70,8 @@ class Trainer:
             eval_x, eval_y = (eval_x[:cfg.limit], eval_y[:cfg.limit]) if cfg.limit else (eval_x, eval_y)
             self.eval_name = "test"
         self.mean, self.std = channel_stats(train_x)
-        augment = random_crop_flip if (cfg.augment if cfg.augment is not None else dataset.name.startswith("cifar")) \
-            else None
+        augment_on = cfg.augment if cfg.augment is not None else dataset.name.startswith("cifar")
+        augment = random_crop_flip if augment_on else None
         self.train_loader = self.strategy.shard_train(DataLoader(train_x, train_y, cfg.batch_size, shuffle=True,
                                                                  seed=cfg.seed, augment=augment, mean=self.mean,
                                                                  std=self.std))
@@ -184,10 +184,11 @@ class Trainer:
             self.schedule.step()
         improved = result["accuracy"] > self.best_accuracy
         self.best_accuracy = max(self.best_accuracy, result["accuracy"])
-        self.save(f"epoch-{self.epoch:03d}.npz")
-        self.save("last.npz")
-        if improved:
-            self.save("best.npz")
+        saved = self.save(f"epoch-{self.epoch:03d}.npz")
+        if self.strategy.is_main:  # the same state under two more names, without writing it again
+            checkpoint.alias(saved, self.rundir / "last.npz")
+            if improved:
+                checkpoint.alias(saved, self.rundir / "best.npz")
         if self.strategy.is_main:
             with open(self.rundir / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(record) + "\n")
