@@ -10,7 +10,7 @@ KERNELS = (
     "asarray", "to_numpy", "zeros", "zeros_like", "ones_like", "full", "astype", "copy",
     # elementwise and reductions (NumPy broadcasting semantics)
     "add", "sub", "mul", "div", "neg", "exp", "log", "matmul", "transpose2d",
-    "sum", "sum_to_shape", "concatenate", "split", "isfinite_all",
+    "sum", "sum_to_shape", "concatenate", "split",
     # activations
     "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
     # linear layer, weight (out, in)

@@ -48,13 +48,3 @@ def test_concatenate_and_split(axis):
     arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
     joined = check("concatenate", arrays, axis)
     check("split", joined, [1, 3, 2], axis)
-
-
-def test_isfinite_all():
-    a = rng.standard_normal((4, 5))
-    assert check("isfinite_all", a) is True
-    a[2, 3] = np.inf
-    assert check("isfinite_all", a) is False
-    a[2, 3] = np.nan
-    assert check("isfinite_all", a) is False
-    assert check("isfinite_all", np.arange(3)) is True

@@ -12,7 +12,7 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, add, sub, mul, div,
-                     neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split, isfinite_all)
+                     neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split)
 from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,
                          tanh_backward)
 from .linear import linear_forward, linear_backward_input, linear_backward_weight

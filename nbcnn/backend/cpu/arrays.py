@@ -92,6 +92,3 @@ def split(a, sizes, axis):
     bounds = np.cumsum(sizes)[:-1]
     return [np.ascontiguousarray(part) for part in np.split(a, bounds, axis=axis)]
 
-
-def isfinite_all(a):
-    return bool(np.isfinite(a).all())

@@ -28,26 +28,46 @@ def _pad(x, top, left, hp, wp):
     return xp
 
 
+KB = 4  # output channels per pass: each loaded input value feeds KB multiply-adds instead of one
+
+
+@njit(cache=True, fastmath=True)
+def _tap4(acc, tap, w0, w1, w2, w3, span):
+    # acc (4, span) += (w0..w3) ⊗ tap: one load of tap[q] feeds four accumulators
+    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
+    for q in range(span):
+        v = tap[q]
+        a0[q] += w0 * v
+        a1[q] += w1 * v
+        a2[q] += w2 * v
+        a3[q] += w3 * v
+
+
 @njit(parallel=True, cache=True, fastmath=True)
 def _forward(xp, w, b, wp, y):
-    # xp (N, C, Hp·Wp) -> y (N, K, OH, OW)
+    # xp (N, C, Hp·Wp) -> y (N, K, OH, OW); one parallel iteration per (image, block of KB output channels)
     n, c_in = xp.shape[0], xp.shape[1]
     k_out, kh, kw = w.shape[0], w.shape[2], w.shape[3]
     oh, ow = y.shape[2], y.shape[3]
     span = (oh - 1) * wp + ow
-    for t in prange(n * k_out):
-        i, k = t // k_out, t % k_out
-        acc = np.zeros(span, y.dtype)
+    blocks = (k_out + KB - 1) // KB
+    for t in prange(n * blocks):
+        i, k0 = t // blocks, (t % blocks) * KB
+        kb = min(KB, k_out - k0)
+        acc = np.zeros((KB, span), y.dtype)
+        wv = np.zeros(KB, y.dtype)  # the last block's missing channels get weight 0 and are not written
         for c in range(c_in):
             src = xp[i, c]
             for ky in range(kh):
                 for kx in range(kw):
-                    wv, tap = w[k, c, ky, kx], src[ky * wp + kx:ky * wp + kx + span]
-                    for q in range(span):  # slices, not q + offset, so that the loop vectorises
-                        acc[q] += wv * tap[q]
-        for oy in range(oh):
-            for ox in range(ow):
-                y[i, k, oy, ox] = acc[oy * wp + ox] + b[k]
+                    for j in range(kb):
+                        wv[j] = w[k0 + j, c, ky, kx]
+                    tap = src[ky * wp + kx:ky * wp + kx + span]
+                    _tap4(acc, tap, wv[0], wv[1], wv[2], wv[3], span)
+        for j in range(kb):
+            for oy in range(oh):
+                for ox in range(ow):
+                    y[i, k0 + j, oy, ox] = acc[j, oy * wp + ox] + b[k0 + j]
 
 
 @njit(parallel=True, cache=True, fastmath=True)

@@ -9,7 +9,7 @@ from . import device  # first: raises CudaUnavailableError where no kernel can r
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, transpose2d,
                      concatenate, split)
 from .elementwise import add, sub, mul, div, neg, exp, log
-from .reduce import sum, sum_to_shape, isfinite_all
+from .reduce import sum, sum_to_shape
 from .linear import matmul, linear_forward, linear_backward_input, linear_backward_weight
 from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,
                          tanh_backward)

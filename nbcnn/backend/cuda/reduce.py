@@ -8,7 +8,7 @@ import numba
 from numba import cuda
 
 from . import launch
-from .arrays import empty, flat, full, run_flat
+from .arrays import empty, flat
 from .elementwise import contiguous_strides, offset, padded
 
 CAPACITY = 1024  # the most threads a CUDA block can have, so any block fits its shared cache
@@ -90,17 +90,3 @@ def sum_to_shape(grad, shape):
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1)
     return reduce(grad, axes, grad.dtype).reshape(shape)
 
-
-@cuda.jit
-def _finite(a, flag):
-    for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
-        if math.isinf(a[i]) or math.isnan(a[i]):
-            flag[0] = 0  # every writer writes the same value, so the race is harmless
-
-
-def isfinite_all(a):
-    if a.dtype.kind != "f":
-        return True
-    flag = full((1,), 1, np.int32)
-    run_flat(_finite, a.size, flat(a), flag)
-    return bool(flag.copy_to_host()[0])
