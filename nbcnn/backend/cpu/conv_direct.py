@@ -43,27 +43,62 @@ def _tap4(acc, tap, w0, w1, w2, w3, span):
         a3[q] += w3 * v
 
 
+@njit(cache=True, fastmath=True)
+def _row5(acc, src, off, wv, span):
+    # acc (4, span) += the five taps of one kernel row for four output channels, wv (4, 5): each tap value is
+    # loaded once for 4 multiply-adds, and each accumulator is stored once per 5 taps (a store per multiply-add
+    # made the one-tap loop store-bound)
+    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
+    s0, s1, s2, s3, s4 = (src[off:off + span], src[off + 1:off + 1 + span], src[off + 2:off + 2 + span],
+                          src[off + 3:off + 3 + span], src[off + 4:off + 4 + span])
+    w00, w01, w02, w03, w04 = wv[0, 0], wv[0, 1], wv[0, 2], wv[0, 3], wv[0, 4]
+    w10, w11, w12, w13, w14 = wv[1, 0], wv[1, 1], wv[1, 2], wv[1, 3], wv[1, 4]
+    w20, w21, w22, w23, w24 = wv[2, 0], wv[2, 1], wv[2, 2], wv[2, 3], wv[2, 4]
+    w30, w31, w32, w33, w34 = wv[3, 0], wv[3, 1], wv[3, 2], wv[3, 3], wv[3, 4]
+    for q in range(span):
+        v0, v1, v2, v3, v4 = s0[q], s1[q], s2[q], s3[q], s4[q]
+        a0[q] += w00 * v0 + w01 * v1 + w02 * v2 + w03 * v3 + w04 * v4
+        a1[q] += w10 * v0 + w11 * v1 + w12 * v2 + w13 * v3 + w14 * v4
+        a2[q] += w20 * v0 + w21 * v1 + w22 * v2 + w23 * v3 + w24 * v4
+        a3[q] += w30 * v0 + w31 * v1 + w32 * v2 + w33 * v3 + w34 * v4
+
+
+@njit(cache=True, fastmath=True)
+def _row(acc, src, off, wv, span):
+    # any kernel width: one tap at a time, still 4 output channels per loaded value
+    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
+    for kx in range(wv.shape[1]):
+        tap = src[off + kx:off + kx + span]
+        w0, w1, w2, w3 = wv[0, kx], wv[1, kx], wv[2, kx], wv[3, kx]
+        for q in range(span):
+            v = tap[q]
+            a0[q] += w0 * v
+            a1[q] += w1 * v
+            a2[q] += w2 * v
+            a3[q] += w3 * v
+
+
 @njit(parallel=True, cache=True, fastmath=True)
 def _forward(xp, w, b, wp, y):
-    # xp (N, C, Hp·Wp) -> y (N, K, OH, OW); one parallel iteration per (image, block of KB output channels)
+    # xp (N, C, Hp·Wp) -> y (N, K, OH, OW); one parallel iteration per (image, block of 4 output channels)
     n, c_in = xp.shape[0], xp.shape[1]
     k_out, kh, kw = w.shape[0], w.shape[2], w.shape[3]
     oh, ow = y.shape[2], y.shape[3]
     span = (oh - 1) * wp + ow
-    blocks = (k_out + KB - 1) // KB
+    blocks = (k_out + 3) // 4
     for t in prange(n * blocks):
-        i, k0 = t // blocks, (t % blocks) * KB
-        kb = min(KB, k_out - k0)
-        acc = np.zeros((KB, span), y.dtype)
-        wv = np.zeros(KB, y.dtype)  # the last block's missing channels get weight 0 and are not written
+        i, k0 = t // blocks, (t % blocks) * 4
+        kb = min(4, k_out - k0)
+        acc = np.zeros((4, span), y.dtype)
+        wv = np.zeros((4, kw), y.dtype)  # a last block's missing channels keep weight 0 and are not written
         for c in range(c_in):
-            src = xp[i, c]
             for ky in range(kh):
-                for kx in range(kw):
-                    for j in range(kb):
-                        wv[j] = w[k0 + j, c, ky, kx]
-                    tap = src[ky * wp + kx:ky * wp + kx + span]
-                    _tap4(acc, tap, wv[0], wv[1], wv[2], wv[3], span)
+                for j in range(kb):
+                    wv[j] = w[k0 + j, c, ky]
+                if kw == 5:  # LeNet's width: the row-fused kernel
+                    _row5(acc, xp[i, c], ky * wp, wv, span)
+                else:
+                    _row(acc, xp[i, c], ky * wp, wv, span)
         for j in range(kb):
             for oy in range(oh):
                 for ox in range(ow):
