@@ -4,9 +4,10 @@ product would be a thin BLAS call (6 or 16 output rows) whose cost is thread han
 Every plane is zero-padded to (Hp, Wp) and flattened; an output computed over the padded width makes each tap
 (ky, kx) one long contiguous multiply-add, out[q] += w · x[q + ky·Wp + kx] for q < L = (OH − 1)·Wp + OW, whose
 columns x ≥ OW are junk and dropped (or, for a gradient laid out the same way, hold zeros). The kernels
-parallelise so that no two threads write one element: forward over (image, output channel) planes,
-backward-input over (image, input channel) planes, backward-weight over (output channel, input channel) pairs
-with the batch summed inside. A plane of a few KB stays in L1 while every tap adds into it. Weight (K, C, kh, kw).
+parallelise so that no two threads write one element: forward over (image, 4 output channels) blocks,
+backward-input over (image, 4 input channels) blocks (each loaded value feeds 4 multiply-adds), backward-weight
+over (output channel, input channel) pairs with the batch summed inside. A plane of a few KB stays in L1 while
+every tap adds into it. Weight (K, C, kh, kw).
 """
 import numpy as np
 from numba import njit, prange
@@ -28,27 +29,13 @@ def _pad(x, top, left, hp, wp):
     return xp
 
 
-KB = 4  # output channels per pass: each loaded input value feeds KB multiply-adds instead of one
-
-
 @njit(cache=True, fastmath=True)
-def _tap4(acc, tap, w0, w1, w2, w3, span):
-    # acc (4, span) += (w0..w3) ⊗ tap: one load of tap[q] feeds four accumulators
-    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
-    for q in range(span):
-        v = tap[q]
-        a0[q] += w0 * v
-        a1[q] += w1 * v
-        a2[q] += w2 * v
-        a3[q] += w3 * v
-
-
-@njit(cache=True, fastmath=True)
-def _row5(acc, src, off, wv, span):
+def _row5(acc, aoff, src, off, wv, span):
     # acc (4, span) += the five taps of one kernel row for four output channels, wv (4, 5): each tap value is
     # loaded once for 4 multiply-adds, and each accumulator is stored once per 5 taps (a store per multiply-add
     # made the one-tap loop store-bound)
-    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
+    end = aoff + span
+    a0, a1, a2, a3 = acc[0, aoff:end], acc[1, aoff:end], acc[2, aoff:end], acc[3, aoff:end]
     s0, s1, s2, s3, s4 = (src[off:off + span], src[off + 1:off + 1 + span], src[off + 2:off + 2 + span],
                           src[off + 3:off + 3 + span], src[off + 4:off + 4 + span])
     w00, w01, w02, w03, w04 = wv[0, 0], wv[0, 1], wv[0, 2], wv[0, 3], wv[0, 4]
@@ -64,9 +51,10 @@ def _row5(acc, src, off, wv, span):
 
 
 @njit(cache=True, fastmath=True)
-def _row(acc, src, off, wv, span):
+def _row(acc, aoff, src, off, wv, span):
     # any kernel width: one tap at a time, still 4 output channels per loaded value
-    a0, a1, a2, a3 = acc[0], acc[1], acc[2], acc[3]
+    end = aoff + span
+    a0, a1, a2, a3 = acc[0, aoff:end], acc[1, aoff:end], acc[2, aoff:end], acc[3, aoff:end]
     for kx in range(wv.shape[1]):
         tap = src[off + kx:off + kx + span]
         w0, w1, w2, w3 = wv[0, kx], wv[1, kx], wv[2, kx], wv[3, kx]
@@ -96,9 +84,9 @@ def _forward(xp, w, b, wp, y):
                 for j in range(kb):
                     wv[j] = w[k0 + j, c, ky]
                 if kw == 5:  # LeNet's width: the row-fused kernel
-                    _row5(acc, xp[i, c], ky * wp, wv, span)
+                    _row5(acc, 0, xp[i, c], ky * wp, wv, span)
                 else:
-                    _row(acc, xp[i, c], ky * wp, wv, span)
+                    _row(acc, 0, xp[i, c], ky * wp, wv, span)
         for j in range(kb):
             for oy in range(oh):
                 for ox in range(ow):
@@ -107,20 +95,30 @@ def _forward(xp, w, b, wp, y):
 
 @njit(parallel=True, cache=True, fastmath=True)
 def _backward_input(gp, w, wp, gxp):
-    # gp (N, K, OH·Wp), zeros past OW -> gxp (N, C, Hp·Wp), zeroed by the caller
+    # gp (N, K, (OH + 1)·Wp): each gradient row shifted right by kw − 1 behind kw − 1 zeros, so that the scatter
+    # gxp[q + ky·Wp + kx] += w · g[q] becomes the gather gxp[ky·Wp + q] += Σ w[kw − 1 − kx'] · gp[q + kx'] over
+    # q < (OH − 1)·Wp + OW + kw − 1, which _row5/_row compute for 4 input channels at once.
+    # -> gxp (N, C, Hp·Wp); one parallel iteration per (image, block of 4 input channels)
     n, k_out = gp.shape[0], gp.shape[1]
     c_in, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-    span = gp.shape[2] - kw + 1  # (OH − 1)·Wp + OW: the last row's junk columns would read past the plane
-    for t in prange(n * c_in):
-        i, c = t // c_in, t % c_in
-        dst = gxp[i, c]
+    span = gp.shape[2] - wp  # OH·Wp = (OH − 1)·Wp + OW + kw − 1
+    blocks = (c_in + 3) // 4
+    for t in prange(n * blocks):
+        i, c0 = t // blocks, (t % blocks) * 4
+        cb = min(4, c_in - c0)
+        acc = np.zeros((4, gxp.shape[2]), gxp.dtype)
+        wv = np.zeros((4, kw), gxp.dtype)
         for k in range(k_out):
-            src = gp[i, k]
             for ky in range(kh):
-                for kx in range(kw):
-                    wv, tap = w[k, c, ky, kx], dst[ky * wp + kx:ky * wp + kx + span]
-                    for q in range(span):
-                        tap[q] += wv * src[q]
+                for j in range(cb):
+                    for kx in range(kw):
+                        wv[j, kx] = w[k, c0 + j, ky, kw - 1 - kx]
+                if kw == 5:
+                    _row5(acc, ky * wp, gp[i, k], 0, wv, span)
+                else:
+                    _row(acc, ky * wp, gp[i, k], 0, wv, span)
+        for j in range(cb):
+            gxp[i, c0 + j] = acc[j]
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -159,8 +157,9 @@ def conv2d_forward(x, weight, bias, stride, padding):
 def conv2d_backward_input(grad, weight, x_shape, stride, padding):
     n, c_in, h, w = x_shape
     (ph, pw), hp, wp = padding, h + 2 * padding[0], w + 2 * padding[1]
-    gxp = np.zeros((n, c_in, hp * wp), grad.dtype)
-    _backward_input(_pad(grad, 0, 0, grad.shape[2], wp), weight, wp, gxp)
+    gxp = np.empty((n, c_in, hp * wp), grad.dtype)
+    kw = weight.shape[3]
+    _backward_input(_pad(grad, 0, kw - 1, grad.shape[2] + 1, wp), weight, wp, gxp)
     return np.ascontiguousarray(gxp.reshape(n, c_in, hp, wp)[:, :, ph:ph + h, pw:pw + w])
 
 
