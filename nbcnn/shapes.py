@@ -37,6 +37,13 @@ def resolve_padding(padding, kernel):
     return pair(padding, "padding")
 
 
+def window_output_shape(input_shape, kernel, stride, padding):
+    """(N, C, OH, OW) of a window sliding over (N, C, H, W), for kernels that were checked already."""
+    n, c, h, w = input_shape
+    return (n, c, conv_output_size(h, kernel[0], padding[0], stride[0]),
+            conv_output_size(w, kernel[1], padding[1], stride[1]))
+
+
 def conv2d_output_shape(layer, input_shape, out_channels, kernel, stride, padding, in_channels=None):
     """(N, K, OH, OW) of a convolution, or ValueError naming what is impossible."""
     n, c, h, w = _four_dims(layer, input_shape)

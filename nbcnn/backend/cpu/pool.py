@@ -2,7 +2,7 @@
 import numpy as np
 from numba import njit, prange
 
-from ...shapes import conv_output_size
+from ...shapes import window_output_shape
 
 
 @njit(parallel=True, cache=True)
@@ -74,15 +74,8 @@ def _avg_pool_grad(gy, kh, kw, sh, sw, ph, pw, gx):
                         gx[i, ch, y0 + ky, x0 + kx] += g
 
 
-def _output(x_shape, kernel, stride, padding):
-    n, c, h, w = x_shape
-    oh = conv_output_size(h, kernel[0], padding[0], stride[0])
-    ow = conv_output_size(w, kernel[1], padding[1], stride[1])
-    return (n, c, oh, ow)
-
-
 def max_pool2d_forward(x, kernel, stride, padding):
-    shape = _output(x.shape, kernel, stride, padding)
+    shape = window_output_shape(x.shape, kernel, stride, padding)
     y = np.empty(shape, x.dtype)
     argmax = np.empty(shape, np.int32)  # flat index into the input plane
     _max_pool(x, *kernel, *stride, *padding, y, argmax)
@@ -96,7 +89,7 @@ def max_pool2d_backward(grad, argmax, x_shape):
 
 
 def avg_pool2d_forward(x, kernel, stride, padding):
-    y = np.empty(_output(x.shape, kernel, stride, padding), x.dtype)
+    y = np.empty(window_output_shape(x.shape, kernel, stride, padding), x.dtype)
     _avg_pool(x, *kernel, *stride, *padding, y)
     return y
 

@@ -8,7 +8,7 @@ import math
 
 from numba import cuda
 
-from ...shapes import conv_output_size
+from ...shapes import window_output_shape
 from .arrays import empty, flat, run_flat, zeros
 from .reduce import reduce
 
@@ -84,15 +84,8 @@ def _spread(g, plane, scale, gx):
         gx[t] = g[t // plane] * scale
 
 
-def _output_shape(x_shape, kernel, stride, padding):
-    n, c, h, w = x_shape
-    oh = conv_output_size(h, kernel[0], padding[0], stride[0])
-    ow = conv_output_size(w, kernel[1], padding[1], stride[1])
-    return (n, c, oh, ow)
-
-
 def max_pool2d_forward(x, kernel, stride, padding):
-    shape = _output_shape(x.shape, kernel, stride, padding)
+    shape = window_output_shape(x.shape, kernel, stride, padding)
     y, argmax = empty(shape, x.dtype), empty(shape, "int32")  # argmax: flat index into the input plane
     run_flat(_max_pool, y.size, x, *kernel, *stride, *padding, y, argmax)
     return y, argmax
@@ -105,7 +98,7 @@ def max_pool2d_backward(grad, argmax, x_shape):
 
 
 def avg_pool2d_forward(x, kernel, stride, padding):
-    y = empty(_output_shape(x.shape, kernel, stride, padding), x.dtype)
+    y = empty(window_output_shape(x.shape, kernel, stride, padding), x.dtype)
     run_flat(_avg_pool, y.size, x, *kernel, *stride, *padding, y)
     return y
 
