@@ -31,6 +31,8 @@ SCHEDULES = ("constant", "step", "cosine")
               help="Hold out this share of the training set and report accuracy on it each epoch.")
 @click.option("--augment/--no-augment", default=None, help="Random crop + flip. Default: on for CIFAR.")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N training and test images.")
+@click.option("--keep-checkpoints", type=click.IntRange(min=1),
+              help="Keep only the newest N epoch-NNN.npz files (default: all); last.npz and best.npz always stay.")
 @click.option("--option", "model_options", multiple=True, metavar="KEY=VALUE",
               help="A model option, e.g. --option activation=tanh (see `nbcnn models`).")
 @click.option("--distributed", is_flag=True, help="Data-parallel over the MPI ranks of `mpirun -n N nbcnn train …`: "
@@ -40,8 +42,8 @@ SCHEDULES = ("constant", "step", "cosine")
 @click.option("--collective-timeout", type=click.FloatRange(min=0, min_open=True), help="With --distributed: "
               "seconds to wait for the other ranks before stopping them all (a rank died or hung). Default: 300.")
 def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_decay, schedule, seed, device,
-          threads, out, resume, val_fraction, augment, limit, model_options, distributed, sync_bn,
-          collective_timeout):
+          threads, out, resume, val_fraction, augment, limit, keep_checkpoints, model_options, distributed,
+          sync_bn, collective_timeout):
     """Train MODEL on a dataset and report test accuracy after each epoch.
 
     Checkpoints (every epoch, the best, and on Ctrl-C), metrics.jsonl and config.json go to the run folder;
@@ -69,7 +71,7 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
                                  batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
                                  schedule=schedule, seed=seed, device=device, threads=threads,
                                  val_fraction=val_fraction, augment=augment, limit=limit,
-                                 model_options=_parse_options(model_options))
+                                 keep_checkpoints=keep_checkpoints, model_options=_parse_options(model_options))
             stamp = time.strftime("%Y%m%d-%H%M%S")
             rundir = Path(out) if out else Path("runs") / f"{model}-{Path(data_name).name}-{stamp}"
         config = config.resolved()

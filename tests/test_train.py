@@ -180,3 +180,16 @@ def test_last_and_best_alias_the_epoch_checkpoint_without_sharing_later_writes(t
     checkpoint.save(tmp_path / "last.npz", {"w": np.zeros(4)}, {"epoch": 2})  # e.g. Ctrl-C mid-epoch 2
     arrays, meta = checkpoint.load(epoch)
     assert meta == {"epoch": 1} and arrays["w"].tolist() == [0, 1, 2, 3]
+
+
+def test_keep_checkpoints_prunes_old_epochs_but_keeps_best_and_last(mnist_dir, tmp_path):
+    run = tmp_path / "run"
+    args = ["train", "lenet", "--data", "mnist", "--data-dir", str(mnist_dir), "--epochs", "3", "--batch-size", "48",
+            "--keep-checkpoints", "1", "--out", str(run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in run.glob("*.npz")) == ["best.npz", "epoch-003.npz", "last.npz"]
+    accuracies = [json.loads(line)["test_accuracy"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    first_best = accuracies.index(max(accuracies)) + 1  # a later tie does not replace best.npz
+    assert checkpoint.load(run / "best.npz")[1]["epoch"] == first_best
+    assert checkpoint.load(run / "last.npz")[1]["epoch"] == 3

@@ -34,6 +34,7 @@ class TrainConfig:
     val_fraction: float = 0.0
     augment: bool = None
     limit: int = None  # train on the first `limit` examples only (quick runs, CI)
+    keep_checkpoints: int = None  # keep only the newest N epoch-NNN.npz files (None: all)
     model_options: dict = field(default_factory=dict)
 
     def resolved(self):

@@ -189,11 +189,19 @@ class Trainer:
             checkpoint.alias(saved, self.rundir / "last.npz")
             if improved:
                 checkpoint.alias(saved, self.rundir / "best.npz")
+            self._prune_epoch_checkpoints()
         if self.strategy.is_main:
             with open(self.rundir / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(record) + "\n")
         self.reporter.end_epoch(record)
         return record
+
+    def _prune_epoch_checkpoints(self):
+        """Drop all but the newest `keep_checkpoints` epoch files; last.npz and best.npz are links of their own."""
+        keep = self.config.keep_checkpoints
+        if keep:
+            for old in sorted(self.rundir.glob("epoch-*.npz"))[:-keep]:
+                old.unlink()
 
     def _nonfinite_message(self, value):
         last = self.rundir / "last.npz"
