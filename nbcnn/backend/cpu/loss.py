@@ -2,22 +2,15 @@
 import numpy as np
 from numba import njit, prange
 
+from ..window_math import softmax_row
+
+_softmax_row = njit(inline="always")(softmax_row)
+
 
 @njit(parallel=True, cache=True)
 def _cross_entropy(logits, target, probs, losses):
-    n, k = logits.shape
-    for i in prange(n):
-        top = logits[i, 0]
-        for j in range(1, k):
-            top = max(top, logits[i, j])
-        s = 0.0
-        for j in range(k):
-            e = np.exp(logits[i, j] - top)
-            probs[i, j] = e
-            s += e
-        for j in range(k):
-            probs[i, j] /= s
-        losses[i] = top + np.log(s) - logits[i, target[i]]
+    for i in prange(logits.shape[0]):
+        losses[i] = _softmax_row(logits, i, probs) - logits[i, target[i]]
 
 
 def _check_target(logits, target):

@@ -3,24 +3,21 @@ import numpy as np
 from numba import njit, prange
 
 from ...shapes import window_output_shape
+from ..window_math import window_max
+
+_window_max = njit(inline="always")(window_max)
 
 
 @njit(parallel=True, cache=True)
 def _max_pool(x, kh, kw, sh, sw, ph, pw, y, argmax):
-    n, c, h, w = x.shape
+    n, c = x.shape[0], x.shape[1]
     oh, ow = y.shape[2], y.shape[3]
     for t in prange(n * c):
         i, ch = t // c, t % c
         for oy in range(oh):
             y0 = oy * sh - ph
             for ox in range(ow):
-                x0 = ox * sw - pw
-                best, where = -np.inf, -1
-                for ky in range(max(0, -y0), min(kh, h - y0)):
-                    for kx in range(max(0, -x0), min(kw, w - x0)):
-                        v = x[i, ch, y0 + ky, x0 + kx]
-                        if v > best or where < 0:  # strict '>': a tie keeps the first element
-                            best, where = v, (y0 + ky) * w + x0 + kx
+                best, where = _window_max(x, i, ch, y0, ox * sw - pw, kh, kw)
                 y[i, ch, oy, ox] = best
                 argmax[i, ch, oy, ox] = where
 

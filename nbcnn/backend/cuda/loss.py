@@ -2,13 +2,16 @@
 
 Out-of-range labels are flagged by the kernel and read back as one int: the only host transfer of the loss.
 """
-import math
 
 import numpy as np
 from numba import cuda
 
+from ..window_math import softmax_row
 from .arrays import empty, flat, run_flat, zeros
 from .reduce import reduce
+
+
+_softmax_row = cuda.jit(device=True)(softmax_row)
 
 
 @cuda.jit
@@ -20,17 +23,7 @@ def _cross_entropy(logits, target, probs, losses, bad):
             bad[0] = 1
             losses[i] = 0.0
             continue
-        top = logits[i, 0]
-        for j in range(1, k):
-            top = max(top, logits[i, j])
-        s = 0.0
-        for j in range(k):
-            e = math.exp(logits[i, j] - top)
-            probs[i, j] = e
-            s += e
-        for j in range(k):
-            probs[i, j] /= s
-        losses[i] = top + math.log(s) - logits[i, label]
+        losses[i] = _softmax_row(logits, i, probs) - logits[i, label]
 
 
 @cuda.jit

@@ -4,13 +4,16 @@ Average pooling's backward pass gathers: each input pixel sums the gradients of 
 overlapping windows need no atomics. Max pooling's backward knows only argmax (the kernel signature carries no
 window geometry), so it scatters with atomic adds; where windows overlap, the order of those adds may vary.
 """
-import math
 
 from numba import cuda
 
 from ...shapes import window_output_shape
+from ..window_math import window_max
 from .arrays import empty, flat, run_flat, zeros
 from .reduce import reduce
+
+
+_window_max = cuda.jit(device=True)(window_max)
 
 
 @cuda.jit(device=True)
@@ -25,13 +28,7 @@ def _max_pool(x, kh, kw, sh, sw, ph, pw, y, argmax):
     oh, ow = y.shape[2], y.shape[3]
     for t in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         ox, oy, ch, i = t % ow, t // ow % oh, t // (ow * oh) % c, t // (ow * oh * c)
-        y0, x0 = oy * sh - ph, ox * sw - pw
-        best, where = -math.inf, -1
-        for ky in range(max(0, -y0), min(kh, h - y0)):
-            for kx in range(max(0, -x0), min(kw, w - x0)):
-                v = x[i, ch, y0 + ky, x0 + kx]
-                if v > best or where < 0:  # strict '>': a tie keeps the first element
-                    best, where = v, (y0 + ky) * w + x0 + kx
+        best, where = _window_max(x, i, ch, oy * sh - ph, ox * sw - pw, kh, kw)
         y[i, ch, oy, ox] = best
         argmax[i, ch, oy, ox] = where
 

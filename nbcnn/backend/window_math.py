@@ -1,0 +1,33 @@
+"""Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
+`cuda.jit(device=True)` on CUDA), so max pooling's tie rule and the softmax cannot drift between devices."""
+import math
+
+
+def window_max(x, i, ch, y0, x0, kh, kw):
+    """(max, flat index into the input plane) of the window at (y0, x0), clipped to the image; a tie keeps the
+    first element in row-major order."""
+    h, w = x.shape[2], x.shape[3]
+    best, where = -math.inf, -1
+    for ky in range(max(0, -y0), min(kh, h - y0)):
+        for kx in range(max(0, -x0), min(kw, w - x0)):
+            v = x[i, ch, y0 + ky, x0 + kx]
+            if v > best or where < 0:
+                best, where = v, (y0 + ky) * w + x0 + kx
+    return best, where
+
+
+def softmax_row(logits, i, probs):
+    """Writes softmax(logits[i]) into probs[i] and returns log Σ exp(logits[i]), shifted by the row's maximum so
+    large logits stay finite."""
+    k = logits.shape[1]
+    top = logits[i, 0]
+    for j in range(1, k):
+        top = max(top, logits[i, j])
+    s = 0.0
+    for j in range(k):
+        e = math.exp(logits[i, j] - top)
+        probs[i, j] = e
+        s += e
+    for j in range(k):
+        probs[i, j] /= s
+    return top + math.log(s)
