@@ -107,12 +107,15 @@ def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
     np.testing.assert_allclose(y, reference.conv2d(x, w, b, stride, padding), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("c, k, kernel, stride, padding, expected", [
-    (1, 6, 5, 1, 2, "direct"), (6, 16, 5, 1, 0, "direct"),      # LeNet-5
-    (64, 64, 3, 1, 1, "shifted"), (3, 64, 3, 1, 1, "im2col"),   # VGG/ResNet 3×3 layers; a 3-channel stem
-    (512, 512, 3, 1, 1, "im2col"),                              # wide layers: im2col's one fat product wins
-    (64, 128, 3, 2, 1, "im2col"), (64, 128, 1, 2, 0, "im2col"),  # strided ResNet layers
-    (16, 16, 3, 1, 3, "im2col"),                                # padding the shifted products do not take
+@pytest.mark.parametrize("n, c, hw, k, kernel, stride, padding, expected", [
+    (64, 1, 28, 6, 5, 1, 2, "direct"), (64, 6, 14, 16, 5, 1, 0, "direct"),      # LeNet-5
+    (8, 64, 56, 64, 3, 1, 1, "winograd"), (128, 512, 4, 512, 3, 1, 1, "winograd"),  # VGG/ResNet 3×3 layers
+    (1, 512, 14, 512, 3, 1, 1, "im2col"),     # 49 tiles: too few for Winograd, too wide for the shifted products
+    (1, 128, 14, 128, 3, 1, 1, "shifted"),    # too few tiles, narrow enough for the shifted products
+    (1, 64, 27, 192, 5, 1, 2, "shifted"),     # AlexNet's 5×5 layer
+    (8, 3, 224, 64, 3, 1, 1, "im2col"),       # a 3-channel stem
+    (8, 64, 56, 128, 3, 2, 1, "im2col"), (8, 64, 56, 128, 1, 2, 0, "im2col"),  # strided ResNet layers
+    (8, 16, 16, 16, 3, 1, 3, "im2col"),       # padding neither stride-1 algorithm takes
 ])
-def test_dispatch_by_shape(c, k, kernel, stride, padding, expected):
-    assert conv.choose(c, k, (k, c, kernel, kernel), (stride, stride), (padding, padding)) == expected
+def test_dispatch_by_shape(n, c, hw, k, kernel, stride, padding, expected):
+    assert conv.choose((n, c, hw, hw), (k, c, kernel, kernel), (stride, stride), (padding, padding)) == expected

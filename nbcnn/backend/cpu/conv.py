@@ -2,31 +2,39 @@
 
 - conv_direct: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops over L1-sized planes; a lowered product
   would be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic.
-- conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (VGG and ResNet 3×3 layers up to 256
-  channels). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no im2col.
-  Forward measured 1.2–1.5× faster than im2col at 64 and 128 channels, even at 256, 1.5× slower at 512.
+- conv_winograd: 3×3, stride 1, padding ≤ 2, C, K ≥ 16 and ≥ 64 output tiles of 2×2 (every 3×3 layer of VGG
+  and ResNet but the 3-channel stems and VGG's 14² layers at batch 1). F(2×2, 3×3): 2.25× fewer multiplications,
+  and the products are BLAS's. 1.5–4× faster than shifted/im2col per layer; at 512 channels on 14² planes with one
+  image, im2col's one fat product is faster.
+- conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel
+  sizes, few tiles). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no
+  im2col. Forward measured 1.2–1.5× faster than im2col at 64 and 128 channels, even at 256, 1.5× slower at 512.
 - conv_im2col: everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
 Measured on the 2-vCPU Xeon (bench/README.md). `_FORCE` names one module for every call (tests compare them).
 """
-from . import conv_direct, conv_im2col, conv_shifted
+from . import conv_direct, conv_im2col, conv_shifted, conv_winograd
 
-ALGORITHMS = {"direct": conv_direct, "shifted": conv_shifted, "im2col": conv_im2col}
+ALGORITHMS = {"direct": conv_direct, "winograd": conv_winograd, "shifted": conv_shifted, "im2col": conv_im2col}
 _FORCE = None  # an ALGORITHMS key, or None to choose by shape
 
 
-def choose(c_in, k_out, w_shape, stride, padding):
-    """The ALGORITHMS key for a convolution of c_in → k_out channels."""
+def choose(x_shape, w_shape, stride, padding):
+    """The ALGORITHMS key for a convolution of input (N, C, H, W) with weight (K, C, kh, kw)."""
     if _FORCE is not None:
         return _FORCE
+    (n, c_in, h, w), k_out = x_shape, w_shape[0]
     if tuple(stride) == (1, 1) and c_in * k_out <= 128:
         return "direct"
+    if (conv_winograd.supports(w_shape, stride, padding) and min(c_in, k_out) >= 16
+            and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 64):
+        return "winograd"
     if conv_shifted.supports(w_shape, stride, padding) and 8 <= min(c_in, k_out) and max(c_in, k_out) <= 256:
         return "shifted"
     return "im2col"
 
 
-def _algorithm(w_shape, stride, padding):
-    name = choose(w_shape[1], w_shape[0], w_shape, stride, padding)
+def _algorithm(x_shape, w_shape, stride, padding):
+    name = choose(x_shape, w_shape, stride, padding)
     algo = ALGORITHMS[name]
     if not algo.supports(w_shape, stride, padding):
         raise ValueError(f"conv algorithm {name!r} cannot run stride {stride}, padding {padding}")
@@ -34,15 +42,16 @@ def _algorithm(w_shape, stride, padding):
 
 
 def conv2d_forward(x, weight, bias, stride, padding):
-    return _algorithm(weight.shape, stride, padding).conv2d_forward(x, weight, bias, stride, padding)
+    return _algorithm(x.shape, weight.shape, stride, padding).conv2d_forward(x, weight, bias, stride, padding)
 
 
 def conv2d_backward_input(grad, weight, x_shape, stride, padding):
-    return _algorithm(weight.shape, stride, padding).conv2d_backward_input(grad, weight, x_shape, stride, padding)
+    return _algorithm(x_shape, weight.shape, stride, padding).conv2d_backward_input(grad, weight, x_shape, stride,
+                                                                                     padding)
 
 
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
-    return _algorithm(w_shape, stride, padding).conv2d_backward_weight(grad, x, w_shape, stride, padding)
+    return _algorithm(x.shape, w_shape, stride, padding).conv2d_backward_weight(grad, x, w_shape, stride, padding)
 
 
 def conv2d_backward_bias(grad):
