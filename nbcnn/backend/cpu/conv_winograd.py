@@ -63,6 +63,14 @@ def _matrix(planes, xi, rows, cols):
     return planes[xi, :rows * cols].reshape((rows, cols))
 
 
+@njit(cache=True)
+def _accumulate(total, part):
+    # written out: `total += part` on 2-D views went through a temporary (1.5 ms of a 38 ms pass)
+    flat, add = total.reshape(-1), part.reshape(-1)
+    for q in range(flat.shape[0]):
+        flat[q] += add[q]
+
+
 @njit(parallel=True, cache=True)
 def _forward_blocked(x, u, bias, ph, pw, block, workers, y):
     n, c_in = x.shape[0], x.shape[1]
@@ -125,7 +133,7 @@ def _backward_weight_blocked(x, g, ph, pw, block, parts):
             grad_transform(g, tiles_h, tiles_w, t0, nb, 0, k_out, rows, z)
             for xi in range(16):
                 np.dot(_matrix(z, xi, k_out, nb), _matrix(v, xi, c_in, nb).T, part)
-                parts[p, xi] += part
+                _accumulate(parts[p, xi], part)
     return parts
 
 

@@ -54,13 +54,18 @@ def input_transform(x, ph, pw, tiles_h, tiles_w, t0, nb, c0, c1, rows, v):
                 a0, a1, a2, a3 = d0[q], d1[q], d2[q], d3[q]
                 d0[q], d1[q], d2[q], d3[q] = a0 - a2, a1 + a2, a2 - a1, a1 - a3
             o = c * nb + b
-            for r in range(4):  # (Bᵀ d) B
+            for r in range(4):  # (Bᵀ d) B, one output per loop
                 dr = rows[r]
                 e0, e1 = v[4 * r, o:o + count], v[4 * r + 1, o:o + count]
                 e2, e3 = v[4 * r + 2, o:o + count], v[4 * r + 3, o:o + count]
                 for j in range(count):
-                    a0, a1, a2, a3 = dr[2 * j], dr[2 * j + 1], dr[2 * j + 2], dr[2 * j + 3]
-                    e0[j], e1[j], e2[j], e3[j] = a0 - a2, a1 + a2, a2 - a1, a1 - a3
+                    e0[j] = dr[2 * j] - dr[2 * j + 2]
+                for j in range(count):
+                    e1[j] = dr[2 * j + 1] + dr[2 * j + 2]
+                for j in range(count):
+                    e2[j] = dr[2 * j + 2] - dr[2 * j + 1]
+                for j in range(count):
+                    e3[j] = dr[2 * j + 1] - dr[2 * j + 3]
         b += count
 
 
@@ -115,7 +120,8 @@ def _interleave(even, odd, dst):
 @njit(cache=True)
 def grad_transform(g, tiles_h, tiles_w, t0, nb, k0, k1, rows, z):
     """z[ξ, k·nb + b] = (A dy Aᵀ)[ξ] for the 2×2 gradient tile dy of channel k ∈ [k0, k1) under tile t0 + b (zeros
-    past the edge). Laid out like _input_transform: A down the run's two gradient rows into four, then Aᵀ along each."""
+    past the edge), with A = [[1, 0], [1, 1], [1, −1], [0, −1]]. A run's two gradient rows (zero-padded to whole
+    tiles) are read once per tile; each row of A dy is a sum or difference of them."""
     oh, ow = g.shape[2], g.shape[3]
     b = 0
     while b < nb:
@@ -123,7 +129,6 @@ def grad_transform(g, tiles_h, tiles_w, t0, nb, k0, k1, rows, z):
         oy, ox = 2 * ty, 2 * tx0
         span, width = 2 * count, min(2 * count, ow - ox)
         top, bottom = rows[0, :span], rows[1, :span]
-        d0, d1, d2, d3 = rows[2, :span], rows[3, :span], rows[4, :span], rows[5, :span]
         for k in range(k0, k1):
             src = g[i, k, oy, ox:ox + width]
             for q in range(width):
@@ -136,18 +141,34 @@ def grad_transform(g, tiles_h, tiles_w, t0, nb, k0, k1, rows, z):
                 bottom[width:] = 0
             else:
                 bottom[:] = 0
-            for q in range(span):  # A dy: A = [[1, 0], [1, 1], [1, −1], [0, −1]]
-                a0, a1 = top[q], bottom[q]
-                d0[q], d1[q], d2[q], d3[q] = a0, a0 + a1, a0 - a1, -a1
             o = k * nb + b
-            for r in range(4):  # (A dy) Aᵀ
-                dr = rows[2 + r]
-                e0, e1 = z[4 * r, o:o + count], z[4 * r + 1, o:o + count]
-                e2, e3 = z[4 * r + 2, o:o + count], z[4 * r + 3, o:o + count]
-                for j in range(count):
-                    a0, a1 = dr[2 * j], dr[2 * j + 1]
-                    e0[j], e1[j], e2[j], e3[j] = a0, a0 + a1, a0 - a1, -a1
+            # one output per loop, each over at most two arrays: LLVM then vectorises every one of them
+            p0, p1, p2, p3 = top, rows[2, :span], rows[3, :span], rows[4, :span]
+            for q in range(span):
+                p1[q] = top[q] + bottom[q]
+            for q in range(span):
+                p2[q] = top[q] - bottom[q]
+            for q in range(span):
+                p3[q] = -bottom[q]
+            _grad_row(p0, z, 0, o, count)
+            _grad_row(p1, z, 4, o, count)
+            _grad_row(p2, z, 8, o, count)
+            _grad_row(p3, z, 12, o, count)
         b += count
+
+
+@njit(cache=True, inline="always")
+def _grad_row(p, z, xi, o, count):
+    """Row p of A dy times Aᵀ, two columns per tile, into z[xi:xi + 4, o:o + count]."""
+    e0, e1, e2, e3 = z[xi, o:o + count], z[xi + 1, o:o + count], z[xi + 2, o:o + count], z[xi + 3, o:o + count]
+    for j in range(count):
+        e0[j] = p[2 * j]
+    for j in range(count):
+        e1[j] = p[2 * j] + p[2 * j + 1]
+    for j in range(count):
+        e2[j] = p[2 * j] - p[2 * j + 1]
+    for j in range(count):
+        e3[j] = -p[2 * j + 1]
 
 
 @njit(cache=True, inline="always")
