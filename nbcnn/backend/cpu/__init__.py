@@ -11,6 +11,10 @@ import numba
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
+from .heap import keep_freed_memory
+
+keep_freed_memory()
+
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, add, sub, mul, div,
                      neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split)
 from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,

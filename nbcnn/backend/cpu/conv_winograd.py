@@ -154,11 +154,11 @@ def _backward_weight_whole(x, g, ph, pw, workers, du):
     return du
 
 
-def _forward(x, weight, bias, ph, pw, y):
+def _forward(x, weight, flip, bias, ph, pw, y):
     n, c_in = x.shape[:2]
     k_out, oh, ow = y.shape[1:]
     u = np.empty((16, k_out, c_in), x.dtype)
-    transform_weight(np.ascontiguousarray(weight), u)
+    transform_weight(weight, flip, u)
     whole, block = _plan(n, c_in, k_out, oh, ow, x.itemsize, 512)
     workers = numba.get_num_threads()
     with blas_threads.single():
@@ -172,12 +172,12 @@ def conv2d_forward(x, weight, bias, stride, padding):
     k_out = weight.shape[0]
     bias = np.zeros(k_out, x.dtype) if bias is None else bias
     y = np.empty((n, k_out, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2), x.dtype)
-    return _forward(x, weight, bias, padding[0], padding[1], y)
+    return _forward(x, weight, False, bias, padding[0], padding[1], y)
 
 
 def conv2d_backward_input(grad, weight, x_shape, stride, padding):
-    flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, K, 3, 3): the forward pass from K to C
-    return _forward(grad, flipped, np.zeros(x_shape[1], grad.dtype), 2 - padding[0], 2 - padding[1],
+    # the forward pass from K to C channels with the kernel flipped
+    return _forward(grad, weight, True, np.zeros(x_shape[1], grad.dtype), 2 - padding[0], 2 - padding[1],
                     np.empty(x_shape, grad.dtype))
 
 
