@@ -1,6 +1,8 @@
 """`nbcnn` entry point: a click group; each command lives in its own module and is added here."""
 import click
 
+import nbcnn  # noqa: F401  first, before anything loads NumPy: it sets how long OpenBLAS's threads spin
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nbcnn")

@@ -2,9 +2,17 @@
 
 Data flows Tensor → autograd Function (nbcnn.ops) → backend kernel (nbcnn.backend.cpu / .cuda).
 """
-import numpy as np
+import os
 
-from .tensor import Tensor, tensor
+# OpenBLAS (NumPy's and SciPy's) keeps its worker threads spinning for about 2²⁸ cycles after every product; on
+# two cores one of them then starves whichever Numba kernel comes next (ResNet-34's forward ran 1.7× slower).
+# 2⁴ cycles puts them to sleep at once. OpenBLAS reads this when it loads, so it only works when nbcnn is imported
+# before NumPy, as the command line does; otherwise set it in the environment. An explicit setting wins.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+import numpy as np  # noqa: E402
+
+from .tensor import Tensor, tensor  # noqa: E402
 from .function import no_grad, enable_grad, is_grad_enabled
 from .random import manual_seed
 from .creation import zeros, ones, randn, rand, cat, from_numpy
