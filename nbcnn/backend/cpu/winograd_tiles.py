@@ -172,54 +172,71 @@ def _grad_row(p, z, xi, o, count):
 
 
 @njit(cache=True, inline="always")
-def _g(g0, g1, g2):
-    """G times a column of 3, in float64 (a tuple of one type can be indexed by a variable)."""
-    return g0 * 1.0, (g0 + g1 + g2) * 0.5, (g0 - g1 + g2) * 0.5, g2 * 1.0
-
-
-@njit(cache=True, inline="always")
 def _gt(d0, d1, d2, d3):
     """Gᵀ times a column of 4."""
     return d0 + (d1 + d2) * 0.5, (d1 - d2) * 0.5, (d1 + d2) * 0.5 + d3
 
 
+@njit(cache=True, inline="always")
+def _g_row(u, xi, at, p0, p1, p2):
+    """u[xi:xi + 4, at] = G (p0, p1, p2)."""
+    u[xi, at] = p0
+    u[xi + 1, at] = (p0 + p1 + p2) * 0.5
+    u[xi + 2, at] = (p0 - p1 + p2) * 0.5
+    u[xi + 3, at] = p2
+
+
+@njit(cache=True, inline="always")
+def _transform_one(u, at, a, b, c, d, e, f, g, h, i):
+    """u[:, at] = G w Gᵀ for w = [[a, b, c], [d, e, f], [g, h, i]]."""
+    _g_row(u, 0, at, a, b, c)
+    _g_row(u, 4, at, (a + d + g) * 0.5, (b + e + h) * 0.5, (c + f + i) * 0.5)
+    _g_row(u, 8, at, (a - d + g) * 0.5, (b - e + h) * 0.5, (c - f + i) * 0.5)
+    _g_row(u, 12, at, g, h, i)
+
+
 @njit(parallel=True, cache=True)
 def transform_weight(w, flip, u):
-    """u[ξ, k, c] = (G w[k, c] Gᵀ)[ξ] for w (K, C, 3, 3); with flip, u[ξ, c, k] = (G w[k, c, ::−1, ::−1] Gᵀ)[ξ], the
-    weight of backward-input (a strided copy of the flipped, swapped weight cost 5 ms at 512 channels)."""
+    """u[ξ, k·C + c] = (G w[k, c] Gᵀ)[ξ] for w (K, C, 3, 3); with flip, u[ξ, c·K + k] = (G w[k, c, ::−1, ::−1]
+    Gᵀ)[ξ], the weight of backward-input (a strided copy of the flipped, swapped weight cost 5 ms at 512 channels).
+    u is planar like the tiles, and its planes must not be a multiple of 4 KiB apart (conv_winograd's _SKEW):
+    16 streams that far apart share L1 sets, and this ran at 4 GB/s (6.5 ms at 512 channels)."""
     k_out, c_in = w.shape[0], w.shape[1]
     rows, cols = (c_in, k_out) if flip else (k_out, c_in)
     for row in prange(rows):  # by rows of u: threads writing neighbouring columns would share cache lines
         for col in range(cols):
             if flip:
                 g = w[col, row]
-                _store_transformed(u, row, col, _g(g[2, 2], g[1, 2], g[0, 2]), _g(g[2, 1], g[1, 1], g[0, 1]),
-                                   _g(g[2, 0], g[1, 0], g[0, 0]))
+                _transform_one(u, row * cols + col, g[2, 2], g[2, 1], g[2, 0], g[1, 2], g[1, 1], g[1, 0], g[0, 2],
+                               g[0, 1], g[0, 0])
             else:
                 g = w[row, col]
-                _store_transformed(u, row, col, _g(g[0, 0], g[1, 0], g[2, 0]), _g(g[0, 1], g[1, 1], g[2, 1]),
-                                   _g(g[0, 2], g[1, 2], g[2, 2]))
-
-
-@njit(cache=True, inline="always")
-def _store_transformed(u, row, col, col0, col1, col2):
-    """u[:, row, col] = (G g Gᵀ) given the columns of G g."""
-    for a in range(4):
-        e0, e1, e2, e3 = _g(col0[a], col1[a], col2[a])
-        u[4 * a, row, col], u[4 * a + 1, row, col] = e0, e1
-        u[4 * a + 2, row, col], u[4 * a + 3, row, col] = e2, e3
+                _transform_one(u, row * cols + col, g[0, 0], g[0, 1], g[0, 2], g[1, 0], g[1, 1], g[1, 2], g[2, 0],
+                               g[2, 1], g[2, 2])
 
 
 @njit(parallel=True, cache=True)
-def untransform_weight_grad(du, dw):
-    """dw[k, c] = Gᵀ du[:, k, c] G: the gradient of transform_weight's input given that of its output."""
+def untransform_weight_grad(parts, dw):
+    """dw[k, c] = Gᵀ D G with D[ξ] = Σ_p parts[p, ξ, k·C + c]: the gradient of transform_weight's input given
+    that of its output, summed over the workers' partial sums."""
     k_out, c_in = dw.shape[0], dw.shape[1]
     for k in prange(k_out):
         for c in range(c_in):
-            col0 = _gt(du[0, k, c], du[4, k, c], du[8, k, c], du[12, k, c])
-            col1 = _gt(du[1, k, c], du[5, k, c], du[9, k, c], du[13, k, c])
-            col2 = _gt(du[2, k, c], du[6, k, c], du[10, k, c], du[14, k, c])
-            col3 = _gt(du[3, k, c], du[7, k, c], du[11, k, c], du[15, k, c])
-            for a in range(3):
-                e0, e1, e2 = _gt(col0[a], col1[a], col2[a], col3[a])
-                dw[k, c, a, 0], dw[k, c, a, 1], dw[k, c, a, 2] = e0, e1, e2
+            at = k * c_in + c
+            d = np.zeros(16, dw.dtype)
+            for p in range(parts.shape[0]):
+                for xi in range(16):
+                    d[xi] += parts[p, xi, at]
+            r0 = _gt(d[0], d[4], d[8], d[12])  # Gᵀ D, column by column
+            r1 = _gt(d[1], d[5], d[9], d[13])
+            r2 = _gt(d[2], d[6], d[10], d[14])
+            r3 = _gt(d[3], d[7], d[11], d[15])
+            _gt_store(dw, k, c, 0, r0[0], r1[0], r2[0], r3[0])  # (Gᵀ D) G, row by row
+            _gt_store(dw, k, c, 1, r0[1], r1[1], r2[1], r3[1])
+            _gt_store(dw, k, c, 2, r0[2], r1[2], r2[2], r3[2])
+
+
+@njit(cache=True, inline="always")
+def _gt_store(dw, k, c, row, d0, d1, d2, d3):
+    e0, e1, e2 = _gt(d0, d1, d2, d3)
+    dw[k, c, row, 0], dw[k, c, row, 1], dw[k, c, row, 2] = e0, e1, e2
