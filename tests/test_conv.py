@@ -5,7 +5,7 @@ import nbcnn
 import nbcnn.nn.functional as F
 import reference
 from gradcheck import check_gradients
-from nbcnn.backend.cpu import conv, conv_im2col
+from nbcnn.backend.cpu import conv, conv_im2col, conv_winograd
 
 CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
@@ -119,3 +119,33 @@ def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
 ])
 def test_dispatch_by_shape(n, c, hw, k, kernel, stride, padding, expected):
     assert conv.choose((n, c, hw, hw), (k, c, kernel, kernel), (stride, stride), (padding, padding)) == expected
+
+
+@pytest.mark.parametrize("schedule, block_tiles", [("whole", None), ("blocked", 1), ("blocked", 3), ("blocked", 7)])
+@pytest.mark.parametrize("shape, padding", [
+    ((2, 3, 7, 9), (1, 1)),    # odd output sizes: the last tile of each row and column is cut
+    ((1, 4, 6, 6), (0, 0)),    # no padding: a 4×4 output from 6×6
+    ((2, 5, 5, 4), (2, 1)),    # padding 2 (backward-input then pads by 0) and uneven padding
+    ((3, 2, 3, 3), (1, 2)),    # a plane smaller than one 4×4 input patch
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_schedules_match_reference(monkeypatch, schedule, block_tiles, shape, padding, dtype):
+    """Both Winograd schedules, with blocks that cut across tile rows and images, against plain loops."""
+    monkeypatch.setattr(conv_winograd, "_SCHEDULE", schedule)
+    monkeypatch.setattr(conv_winograd, "_BLOCK_TILES", block_tiles)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape)
+    w, b = rng.standard_normal((6, shape[1], 3, 3)), rng.standard_normal(6)
+    y_ref = reference.conv2d(x, w, b, (1, 1), padding)
+    gy = rng.standard_normal(y_ref.shape)
+    gx_ref = conv_im2col.conv2d_backward_input(gy, w, x.shape, (1, 1), padding)
+    gw_ref = conv_im2col.conv2d_backward_weight(gy, x, w.shape, (1, 1), padding)
+    x, w, b, gy = (a.astype(dtype) for a in (x, w, b, gy))
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-11)
+    y = conv_winograd.conv2d_forward(x, w, b, (1, 1), padding)
+    gx = conv_winograd.conv2d_backward_input(gy, w, x.shape, (1, 1), padding)
+    gw = conv_winograd.conv2d_backward_weight(gy, x, w.shape, (1, 1), padding)
+    assert y.dtype == gx.dtype == gw.dtype == dtype
+    np.testing.assert_allclose(y, y_ref, **tol)
+    np.testing.assert_allclose(gx, gx_ref, **tol)
+    np.testing.assert_allclose(gw, gw_ref, **tol)
