@@ -11,9 +11,9 @@ import numba
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
-from .heap import keep_freed_memory
+from . import heap
 
-keep_freed_memory()
+heap.keep_freed_memory()
 
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, add, sub, mul, div,
                      neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split)
