@@ -3,13 +3,15 @@ import os
 
 import numba
 
-# Numba's default layer here is GNU OpenMP, whose idle threads keep spinning: between a kernel and the BLAS
-# product that follows it they starve OpenBLAS's threads of the cores (conv layer forward measured 8× slower,
-# LeNet-5 steps 10× slower on a loaded 2-core machine). workqueue's idle threads sleep, and it is fork-safe.
-# It is not thread-safe, which nbcnn does not need: it never launches kernels from two threads at once.
+# Threading layer: OpenMP first. A parallel launch costs 2 µs under GNU OpenMP and 125 µs under workqueue, whose
+# threads sleep between kernels: LeNet-5's 40-odd small kernels a step spent most of their time waking threads
+# (training step 3.3× faster with OpenMP, ResNet-34's forward 1.4×). OpenMP's idle threads spin for a while after
+# each kernel, which used to starve OpenBLAS's threads; since nbcnn stops OpenBLAS's own spinning
+# (OPENBLAS_THREAD_TIMEOUT, nbcnn/__init__.py) and Winograd runs BLAS inside Numba's threads, OpenMP wins on every
+# bench row. GNU OpenMP is not fork-safe: nbcnn never forks; code that forks after a kernel ran should use spawn.
 # Set before the first parallel launch; an explicit NUMBA_THREADING_LAYER wins.
 if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
+    numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 
 from . import heap
 
