@@ -72,11 +72,18 @@ def _once(args, env):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# Both frameworks' OpenMP threads keep spinning for a while after their last kernel; a repetition started right
+# after the other framework's would share the two cores with those spinning threads (LeNet-5 b64 measured anywhere
+# from 1,800 to 13,700 images/s that way, 14,200 steadily alone). The pause lets them go to sleep.
+_SETTLE_SECONDS = 0.5
+
+
 def _speed(row, workers, reps):
     values = {name: [] for name in workers}
     for r in range(reps):
         order = list(workers) if r % 2 == 0 else list(reversed(workers))
         for name in order:
+            time.sleep(_SETTLE_SECONDS)
             res = workers[name].run(row)
             scale = 1e-9 if ROWS[row][1] == "GFLOP/s" else 1.0
             values[name] += [res["work"] / t * scale for t in res["times"]]
