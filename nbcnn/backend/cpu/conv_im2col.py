@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...shapes import conv_output_size
+from . import blas
 
 _CHUNK_BYTES = 4 << 20  # lowered columns per tile; no longer "at least one image", which was 115 MB at 224²
 
@@ -140,16 +141,21 @@ class _Lowering:
         _col2im(col, r0, nr, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.oh, self.ow, gx)
 
 
+def _view(buffer, rows, cols):
+    """A contiguous (rows, cols) matrix at the start of a flat buffer: a tile's operands for BLAS."""
+    return buffer[:rows * cols].reshape(rows, cols)
+
+
 def conv2d_forward(x, weight, bias, stride, padding):
     geo = _Lowering(x.shape, weight.shape, stride, padding, x.itemsize)
     w2 = weight.reshape(geo.k, geo.rows)
     bias = np.zeros(geo.k, x.dtype) if bias is None else bias
     y = np.empty((geo.n, geo.k, geo.plane), x.dtype)
-    col = np.empty((geo.rows, geo.tile), x.dtype)
-    out = np.empty((geo.k, geo.tile), x.dtype)
+    col_space, out_space = np.empty(geo.rows * geo.tile, x.dtype), np.empty(geo.k * geo.tile, x.dtype)
     for r0, nr, cols in geo.tiles():
+        col, out = _view(col_space, geo.rows, cols), _view(out_space, geo.k, cols)
         geo.im2col(x, r0, nr, col)
-        np.matmul(w2, col[:, :cols], out=out[:, :cols])
+        blas.matmul(w2, col, out)
         _scatter_output(out, bias, r0, nr, geo.oh, y)
     return y.reshape(geo.n, geo.k, geo.oh, geo.ow)
 
@@ -159,11 +165,11 @@ def conv2d_backward_input(grad, weight, x_shape, stride, padding):
     w2t = np.ascontiguousarray(weight.reshape(geo.k, geo.rows).T)
     gy = np.ascontiguousarray(grad).reshape(geo.n, geo.k, geo.plane)
     gx = np.zeros(x_shape, grad.dtype)
-    g = np.empty((geo.k, geo.tile), grad.dtype)
-    col = np.empty((geo.rows, geo.tile), grad.dtype)
+    g_space, col_space = np.empty(geo.k * geo.tile, grad.dtype), np.empty(geo.rows * geo.tile, grad.dtype)
     for r0, nr, cols in geo.tiles():
+        g, col = _view(g_space, geo.k, cols), _view(col_space, geo.rows, cols)
         _gather_grad(gy, r0, nr, geo.oh, g)
-        np.matmul(w2t, g[:, :cols], out=col[:, :cols])
+        blas.matmul(w2t, g, col)
         geo.col2im(col, r0, nr, gx)
     return gx
 
@@ -173,11 +179,11 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     gy = np.ascontiguousarray(grad).reshape(geo.n, geo.k, geo.plane)
     gw = np.zeros((geo.k, geo.rows), grad.dtype)
     part = np.empty_like(gw)
-    g = np.empty((geo.k, geo.tile), grad.dtype)
-    col = np.empty((geo.rows, geo.tile), grad.dtype)
+    g_space, col_space = np.empty(geo.k * geo.tile, grad.dtype), np.empty(geo.rows * geo.tile, grad.dtype)
     for r0, nr, cols in geo.tiles():
+        g, col = _view(g_space, geo.k, cols), _view(col_space, geo.rows, cols)
         geo.im2col(x, r0, nr, col)
         _gather_grad(gy, r0, nr, geo.oh, g)
-        np.matmul(g[:, :cols], col[:, :cols].T, out=part)
+        blas.matmul(g, col.T, part)
         gw += part
     return gw.reshape(w_shape)

@@ -5,14 +5,15 @@ computed over the whole padded grid is, for each kernel tap (ky, kx), the contig
 q + ky·Wp + kx times the tap's (C, K) weight matrix: Y[q] = Σ_taps X[q + ky·Wp + kx] @ W[ky, kx]. Rows whose
 (y, x) lies past the output (OH, OW) are junk and are dropped on the way back to (N, K, OH, OW). The rows are cut
 into tiles whose (rows, K) output stays in L2 while all kh·kw taps add into it, then goes straight to
-(N, K, OH, OW). The products are NumPy's (into a scratch tile, then added): SciPy's gemm could accumulate in
-place (beta = 1) but links a second OpenBLAS whose spinning threads fight NumPy's (bench/README.md).
+(N, K, OH, OW). Each product goes into a scratch tile and is then added (blas.matmul has no beta = 1).
 Backward-input is the same product on the gradient padded by (kh − 1 − ph, kw − 1 − pw) with the kernel flipped
 and its channel axes swapped; backward-weight is Σ over tiles of X[block + shift]ᵀ @ G[block] for each tap, with
 G the gradient laid out on the same padded grid (zeros in the junk rows). Weight (K, C, kh, kw).
 """
 import numpy as np
 from numba import njit, prange
+
+from . import blas
 
 
 _TILE_BYTES = 2 << 20  # a tile's (rows, K) output and (rows, C) input block; 4096 rows at C = K = 64
@@ -78,9 +79,9 @@ def _grid_forward(xg, taps, hp, wp, bias, y):
             for kx in range(kw):
                 s = ky * wp + kx
                 if ky == kx == 0:
-                    np.matmul(xg[q0 + s:q1 + s], taps[ky, kx], out=out)
+                    blas.matmul(xg[q0 + s:q1 + s], taps[ky, kx], out)
                 else:
-                    np.matmul(xg[q0 + s:q1 + s], taps[ky, kx], out=tmp)
+                    blas.matmul(xg[q0 + s:q1 + s], taps[ky, kx], tmp)
                     out += tmp
         _scatter_tile(out, q0, hp, wp, bias, y)
     return y
@@ -120,6 +121,6 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
         for ky in range(kh):
             for kx in range(kw):
                 s = ky * wp + kx
-                np.matmul(xg[q0 + s:q1 + s].T, gg[q0:q1], out=part)  # (C, K) += X_blockᵀ @ G_block
+                blas.matmul(xg[q0 + s:q1 + s].T, gg[q0:q1], part)  # (C, K) += X_blockᵀ @ G_block
                 taps[ky, kx] += part
     return np.ascontiguousarray(taps.transpose(3, 2, 0, 1))

@@ -1,16 +1,17 @@
 """Fully connected layer as BLAS products; weight (out, in)."""
+from . import blas
 
 
 def linear_forward(x, weight, bias):
-    y = x @ weight.T
+    y = blas.matmul(x, weight.T)
     if bias is not None:
         y += bias
     return y
 
 
 def linear_backward_input(grad, weight):
-    return grad @ weight
+    return blas.matmul(grad, weight)
 
 
 def linear_backward_weight(grad, x):
-    return grad.T @ x
+    return blas.matmul(grad.T, x)
