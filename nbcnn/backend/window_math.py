@@ -1,7 +1,5 @@
-"""Per-window and per-row math compiled around each backend's own loops (`njit` on the CPU,
-`cuda.jit(device=True)` on CUDA), so the softmax cannot drift between devices. window_max is CUDA's; the CPU's
-max pool walks a whole output row per kernel tap instead (4× faster) under the same tie rule, and the tests
-compare the two backends on ties."""
+"""Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
+`cuda.jit(device=True)` on CUDA), so max pooling's tie rule and the softmax cannot drift between devices."""
 import math
 
 
