@@ -42,28 +42,42 @@ def _valid(kx, sw, pw, w, ow):
 
 @njit(parallel=True, cache=True)
 def _im2col(x, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, col):
+    # One (image, channel, kernel row) per parallel iteration: a 3-channel stem has 21 of them per image where
+    # (image, channel) gave 3 to share between the threads. A strided input row is first split into its sw phases
+    # (columns q, q + sw, q + 2·sw, …) so that every tap is a contiguous, vectorising copy (the stride-2 copy was
+    # element by element).
     c_in, h, w = x.shape[1], x.shape[2], x.shape[3]
-    for t in prange(_images(r0, nr, oh) * c_in):
-        i, c, oy0, oy1 = _span(r0, nr, oh, t, c_in)
-        for ky in range(kh):
+    per_image = c_in * kh
+    for t in prange(_images(r0, nr, oh) * per_image):
+        i, cky, oy0, oy1 = _span(r0, nr, oh, t, per_image)
+        c, ky = cky // kh, cky % kh
+        phases = np.empty((sw, (w + sw - 1) // sw), x.dtype)
+        for oy in range(oy0, oy1):
+            start = (i * oh + oy - r0) * ow
+            iy = oy * sh - ph + ky
+            if iy < 0 or iy >= h:
+                for kx in range(kw):
+                    col[(c * kh + ky) * kw + kx, start:start + ow] = 0
+                continue
+            src = x[i, c, iy]
+            if sw > 1:
+                for q in range(sw):
+                    phase = phases[q]
+                    for j in range((w - q + sw - 1) // sw):
+                        phase[j] = src[j * sw + q]
             for kx in range(kw):
-                row = (c * kh + ky) * kw + kx
+                dst = col[(c * kh + ky) * kw + kx, start:start + ow]
                 lo, hi = _valid(kx, sw, pw, w, ow)
-                for oy in range(oy0, oy1):
-                    dst = col[row, (i * oh + oy - r0) * ow:(i * oh + oy - r0 + 1) * ow]
-                    iy = oy * sh - ph + ky
-                    if iy < 0 or iy >= h:
-                        dst[:] = 0
-                        continue
-                    src, off = x[i, c, iy], kx - pw
-                    dst[:lo] = 0
-                    if sw == 1:  # a plain shifted copy, which vectorises
-                        for ox in range(lo, hi):
-                            dst[ox] = src[ox + off]
-                    else:
-                        for ox in range(lo, hi):
-                            dst[ox] = src[ox * sw + off]
-                    dst[hi:] = 0
+                dst[:lo] = 0
+                dst[hi:] = 0
+                off = kx - pw  # input column ox·sw + off = (ox + off // sw)·sw + off % sw
+                if sw == 1:
+                    part = src[lo + off:hi + off]
+                else:
+                    part = phases[off % sw, lo + off // sw:hi + off // sw]
+                out = dst[lo:hi]
+                for q in range(hi - lo):
+                    out[q] = part[q]
 
 
 @njit(parallel=True, cache=True)
