@@ -54,16 +54,19 @@ def test_padding_over_half_the_kernel_is_rejected():
         F.max_pool2d(nbcnn.zeros(1, 1, 5, 5), 2, padding=2)
 
 
-@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 2, 7, 9)])  # 7×9: the last row and column are dropped
-def test_max_pool_2x2_path_matches_the_general_loop(shape):
-    """The 2×2/2 fast path keeps the general loop's values, argmax, tie rule and NaN handling."""
+@pytest.mark.parametrize("window, shape", [
+    ((2, 2, 0), (2, 3, 8, 8)), ((2, 2, 0), (1, 2, 7, 9)),   # 7×9: the last row and column are dropped
+    ((3, 2, 1), (2, 3, 8, 8)), ((3, 2, 1), (1, 2, 7, 9)), ((3, 2, 0), (1, 2, 9, 6)), ((3, 2, 2), (1, 2, 5, 4)),
+])
+def test_max_pool_fast_paths_match_the_general_loop(window, shape):
+    """The 2×2/2 and 3×3/2 paths keep the general loop's values, argmax, tie rule and NaN handling."""
     from nbcnn.backend.cpu import pool
+    kernel, stride, padding = window
     x = np.round(np.random.default_rng(4).standard_normal(shape), 1).astype(np.float32)  # rounding makes ties
     x[0, 0, 0, :2] = x[0, 0, 1, 0] = 9.0
     x[0, 1, 0, 1] = np.nan
-    y, argmax = pool.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
+    y, argmax = pool.max_pool2d_forward(x, (kernel, kernel), (stride, stride), (padding, padding))
     y_general, argmax_general = np.empty_like(y), np.empty_like(argmax)
-    pool._max_pool(x, 2, 2, 2, 2, 0, 0, y_general, argmax_general)
+    pool._max_pool(x, kernel, kernel, stride, stride, padding, padding, y_general, argmax_general)
     np.testing.assert_array_equal(y, y_general)
     np.testing.assert_array_equal(argmax, argmax_general)
-    assert argmax[0, 0, 0, 0] == 0  # the first of three tied maxima
