@@ -121,6 +121,23 @@ def _backward_input(gp, w, wp, gxp):
             gxp[i, c0 + j] = acc[j]
 
 
+@njit(cache=True, fastmath=True)
+def _dot5(g, src, off, span):
+    """The five sums Σ_q g[q]·src[off + kx + q], kx < 5, in one pass: g loaded once for five multiply-adds and one
+    horizontal reduction per five taps instead of per tap (which made LeNet's backward-weight reduction-bound)."""
+    s0, s1, s2, s3, s4 = (src[off:off + span], src[off + 1:off + 1 + span], src[off + 2:off + 2 + span],
+                          src[off + 3:off + 3 + span], src[off + 4:off + 4 + span])
+    a0 = a1 = a2 = a3 = a4 = g.dtype.type(0)
+    for q in range(span):
+        v = g[q]
+        a0 += v * s0[q]
+        a1 += v * s1[q]
+        a2 += v * s2[q]
+        a3 += v * s3[q]
+        a4 += v * s4[q]
+    return a0, a1, a2, a3, a4
+
+
 @njit(parallel=True, cache=True, fastmath=True)
 def _backward_weight(gp, xp, wp, gw):
     # gp (N, K, OH·Wp), zeros past OW; xp (N, C, Hp·Wp) -> gw (K, C, kh, kw)
@@ -133,6 +150,14 @@ def _backward_weight(gp, xp, wp, gw):
         for i in range(n):  # this image's two planes stay in L1 across the taps
             g, src = gp[i, k], xp[i, c]
             for ky in range(kh):
+                if kw == 5:  # LeNet's width: five taps per pass
+                    a0, a1, a2, a3, a4 = _dot5(g, src, ky * wp, span)
+                    acc[ky, 0] += a0
+                    acc[ky, 1] += a1
+                    acc[ky, 2] += a2
+                    acc[ky, 3] += a3
+                    acc[ky, 4] += a4
+                    continue
                 for kx in range(kw):
                     tap = src[ky * wp + kx:ky * wp + kx + span]
                     s = g.dtype.type(0)
