@@ -12,6 +12,9 @@
 - conv_im2col: everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
 Measured on the 2-vCPU Xeon (bench/README.md). `_FORCE` names one module for every call (tests compare them).
 """
+import numpy as np
+from numba import njit, prange
+
 from . import conv_direct, conv_im2col, conv_shifted, conv_winograd
 
 ALGORITHMS = {"direct": conv_direct, "winograd": conv_winograd, "shifted": conv_shifted, "im2col": conv_im2col}
@@ -54,5 +57,23 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     return _algorithm(x.shape, w_shape, stride, padding).conv2d_backward_weight(grad, x, w_shape, stride, padding)
 
 
+@njit(parallel=True, cache=True, fastmath=True)
+def _bias_grad(g, out):
+    # g (N, K, OH·OW): a plane's sum vectorises in the array's dtype, the batch's sum of them is kept in float64
+    n, k_out = g.shape[0], g.shape[1]
+    for k in prange(k_out):
+        total = 0.0
+        for i in range(n):
+            plane = g[i, k]
+            s = plane.dtype.type(0)
+            for q in range(plane.shape[0]):
+                s += plane[q]
+            total += s
+        out[k] = total
+
+
 def conv2d_backward_bias(grad):
-    return grad.sum(axis=(0, 2, 3), dtype=grad.dtype)
+    n, k_out = grad.shape[:2]
+    out = np.empty(k_out, grad.dtype)
+    _bias_grad(np.ascontiguousarray(grad).reshape(n, k_out, -1), out)  # NumPy's sum over (0, 2, 3): 3–6× slower
+    return out
