@@ -123,8 +123,7 @@ def _backward_input(gp, w, wp, gxp):
 
 @njit(cache=True, fastmath=True)
 def _dot5(g, src, off, span):
-    """The five sums Σ_q g[q]·src[off + kx + q], kx < 5, in one pass: g loaded once for five multiply-adds and one
-    horizontal reduction per five taps instead of per tap (which made LeNet's backward-weight reduction-bound)."""
+    """The five sums Σ_q g[q]·src[off + kx + q], kx < 5, in one pass: g loaded once for five multiply-adds."""
     s0, s1, s2, s3, s4 = (src[off:off + span], src[off + 1:off + 1 + span], src[off + 2:off + 2 + span],
                           src[off + 3:off + 3 + span], src[off + 4:off + 4 + span])
     a0 = a1 = a2 = a3 = a4 = g.dtype.type(0)
@@ -138,35 +137,44 @@ def _dot5(g, src, off, span):
     return a0, a1, a2, a3, a4
 
 
+@njit(parallel=True, cache=True)
+def _pad_channel_major(x, top, left, hp, wp):
+    # x (N, C, H, W) -> (C, N·Hp·Wp): image i's zero-padded plane of channel c at [c, i·Hp·Wp:(i + 1)·Hp·Wp]
+    n, c, h, w = x.shape
+    plane = hp * wp
+    xp = np.zeros((c, n * plane), x.dtype)
+    for t in prange(n * c):
+        i, ch = t // c, t % c
+        for y in range(h):
+            start = i * plane + (y + top) * wp + left
+            xp[ch, start:start + w] = x[i, ch, y]
+    return xp
+
+
 @njit(parallel=True, cache=True, fastmath=True)
-def _backward_weight(gp, xp, wp, gw):
-    # gp (N, K, OH·Wp), zeros past OW; xp (N, C, Hp·Wp) -> gw (K, C, kh, kw)
-    n, k_out = gp.shape[0], gp.shape[1]
-    c_in, kh, kw = gw.shape[1], gw.shape[2], gw.shape[3]
-    span = gp.shape[2] - kw + 1
+def _backward_weight(gp, xp, wp, kh, gw):
+    # gp (K, N·P), xp (C, N·P), every plane P = Hp·Wp long, the gradient's zero past (OH, OW) -> gw (K, C, kh, kw).
+    # With both batches laid end to end, tap (ky, kx) is one dot product over the whole batch: a gradient element
+    # meets input elements of its own image only, the next image's lying under the gradient's zeros. One long
+    # reduction per tap (five per pass) rather than one per image and tap, which left LeNet's backward-weight
+    # bound by the reductions' set-up.
+    k_out, c_in, kw = gw.shape[0], gw.shape[1], gw.shape[3]
+    span = gp.shape[1] - (kh - 1) * wp - (kw - 1)
     for t in prange(k_out * c_in):
         k, c = t // c_in, t % c_in
-        acc = np.zeros((kh, kw), np.float64)  # one image's sums are short; the batch sum is long
-        for i in range(n):  # this image's two planes stay in L1 across the taps
-            g, src = gp[i, k], xp[i, c]
-            for ky in range(kh):
-                if kw == 5:  # LeNet's width: five taps per pass
-                    a0, a1, a2, a3, a4 = _dot5(g, src, ky * wp, span)
-                    acc[ky, 0] += a0
-                    acc[ky, 1] += a1
-                    acc[ky, 2] += a2
-                    acc[ky, 3] += a3
-                    acc[ky, 4] += a4
-                    continue
-                for kx in range(kw):
-                    tap = src[ky * wp + kx:ky * wp + kx + span]
-                    s = g.dtype.type(0)
-                    for q in range(span):
-                        s += g[q] * tap[q]
-                    acc[ky, kx] += s
+        g, src = gp[k, :span], xp[c]
         for ky in range(kh):
+            if kw == 5:  # LeNet's width: five taps per pass
+                a0, a1, a2, a3, a4 = _dot5(g, src, ky * wp, span)
+                gw[k, c, ky, 0], gw[k, c, ky, 1], gw[k, c, ky, 2] = a0, a1, a2
+                gw[k, c, ky, 3], gw[k, c, ky, 4] = a3, a4
+                continue
             for kx in range(kw):
-                gw[k, c, ky, kx] = acc[ky, kx]
+                tap = src[ky * wp + kx:ky * wp + kx + span]
+                s = g.dtype.type(0)
+                for q in range(span):
+                    s += g[q] * tap[q]
+                gw[k, c, ky, kx] = s
 
 
 def conv2d_forward(x, weight, bias, stride, padding):
@@ -192,5 +200,6 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     n, _, h, w = x.shape
     (ph, pw), hp, wp = padding, h + 2 * padding[0], w + 2 * padding[1]
     gw = np.empty(w_shape, grad.dtype)
-    _backward_weight(_pad(grad, 0, 0, grad.shape[2], wp), _pad(x, ph, pw, hp, wp), wp, gw)
+    _backward_weight(_pad_channel_major(np.ascontiguousarray(grad), 0, 0, hp, wp),
+                     _pad_channel_major(x, ph, pw, hp, wp), wp, w_shape[2], gw)
     return gw
