@@ -2,8 +2,8 @@
 
 A tile is a 2×2 block of outputs, numbered t = (image, tile row, tile column) row-major; its 4×4 input patch d
 starts at (2·row − ph, 2·column − pw). Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A with
-    Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]],  G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]],
-    Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
+    Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]],
+    G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]],  Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
 Transformed tiles are stored planar: row ξ = 4a + b of a (16, channels · tiles) array holds, channel by channel,
 element (a, b) of every tile, so that each ξ is a (channels, tiles) matrix for BLAS.
 How the loops are written is what makes them fast, measured on the 2-vCPU Xeon: they index slices from 0 (a
@@ -26,11 +26,8 @@ def _segment(t, nb_left, tiles_h, tiles_w):
 @njit(cache=True)
 def input_transform(x, ph, pw, tiles_h, tiles_w, t0, nb, c0, c1, rows, v):
     """v[ξ, c·nb + b] = (Bᵀ d B)[ξ] for the 4×4 patch d of channel c ∈ [c0, c1) under tile t0 + b (zeros outside
-    the image).
-    Along each run of tiles in one tile row: the run's 4 input rows (zero-padded) into `rows`, Bᵀ down their
-    columns in place, then B along each row, 2 columns apart per tile. Loops index slices from 0 (a possibly
-    negative index costs a wrap-around test that stops vectorisation) and touch at most 4 arrays (LLVM gives up
-    on run-time overlap checks past 8 pairs)."""
+    the image). Along each run of tiles in one tile row: the run's 4 input rows (zero-padded) into `rows`, Bᵀ down
+    their columns in place, then B along each row, 2 columns apart per tile, one output per loop."""
     h, w = x.shape[2], x.shape[3]
     b = 0
     while b < nb:
@@ -119,9 +116,9 @@ def _interleave(even, odd, dst):
 
 @njit(cache=True)
 def grad_transform(g, tiles_h, tiles_w, t0, nb, k0, k1, rows, z):
-    """z[ξ, k·nb + b] = (A dy Aᵀ)[ξ] for the 2×2 gradient tile dy of channel k ∈ [k0, k1) under tile t0 + b (zeros
-    past the edge), with A = [[1, 0], [1, 1], [1, −1], [0, −1]]. A run's two gradient rows (zero-padded to whole
-    tiles) are read once per tile; each row of A dy is a sum or difference of them."""
+    """z[ξ, k·nb + b] = (A dy Aᵀ)[ξ] for the 2×2 gradient tile dy of channel k ∈ [k0, k1) under tile t0 + b
+    (zeros past the edge), with A = [[1, 0], [1, 1], [1, −1], [0, −1]]. A run's two gradient rows (zero-padded to
+    whole tiles) are read once per tile; each row of A dy is a sum or difference of them."""
     oh, ow = g.shape[2], g.shape[3]
     b = 0
     while b < nb:
@@ -197,10 +194,11 @@ def _transform_one(u, at, a, b, c, d, e, f, g, h, i):
 
 @njit(parallel=True, cache=True)
 def transform_weight(w, flip, u):
-    """u[ξ, k·C + c] = (G w[k, c] Gᵀ)[ξ] for w (K, C, 3, 3); with flip, u[ξ, c·K + k] = (G w[k, c, ::−1, ::−1]
-    Gᵀ)[ξ], the weight of backward-input (a strided copy of the flipped, swapped weight cost 5 ms at 512 channels).
-    u is planar like the tiles, and its planes must not be a multiple of 4 KiB apart (conv_winograd's _SKEW):
-    16 streams that far apart share L1 sets, and this ran at 4 GB/s (6.5 ms at 512 channels)."""
+    """u[ξ, k·C + c] = (G w[k, c] Gᵀ)[ξ] for w (K, C, 3, 3); with flip,
+    u[ξ, c·K + k] = (G w[k, c, ::−1, ::−1] Gᵀ)[ξ], the weight of backward-input (a strided copy of the flipped,
+    swapped weight cost 5 ms at 512 channels). u is planar like the tiles, and its planes must not be a multiple of
+    4 KiB apart (conv_winograd's _SKEW): 16 streams that far apart share L1 sets, and this ran at 4 GB/s (6.5 ms
+    at 512 channels)."""
     k_out, c_in = w.shape[0], w.shape[1]
     rows, cols = (c_in, k_out) if flip else (k_out, c_in)
     for row in prange(rows):  # by rows of u: threads writing neighbouring columns would share cache lines
