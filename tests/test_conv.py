@@ -110,8 +110,9 @@ def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
 @pytest.mark.parametrize("n, c, hw, k, kernel, stride, padding, expected", [
     (64, 1, 28, 6, 5, 1, 2, "direct"), (64, 6, 14, 16, 5, 1, 0, "direct"),      # LeNet-5
     (8, 64, 56, 64, 3, 1, 1, "winograd"), (128, 512, 4, 512, 3, 1, 1, "winograd"),  # VGG/ResNet 3×3 layers
-    (1, 512, 14, 512, 3, 1, 1, "im2col"),     # 49 tiles: too few for Winograd, too wide for the shifted products
-    (1, 128, 14, 128, 3, 1, 1, "shifted"),    # too few tiles, narrow enough for the shifted products
+    (1, 512, 14, 512, 3, 1, 1, "winograd"),   # 49 tiles of 2×2
+    (1, 512, 7, 512, 3, 1, 1, "im2col"),      # 16 tiles: too few for Winograd, too wide for the shifted products
+    (1, 128, 7, 128, 3, 1, 1, "shifted"),     # too few tiles, narrow enough for the shifted products
     (1, 64, 27, 192, 5, 1, 2, "shifted"),     # AlexNet's 5×5 layer
     (8, 3, 224, 64, 3, 1, 1, "winograd"),     # a 3-channel 3×3 stem
     (8, 3, 224, 64, 7, 2, 3, "im2col"),       # ResNet's 7×7 stride-2 stem

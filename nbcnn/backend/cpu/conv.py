@@ -2,10 +2,10 @@
 
 - conv_direct: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops over L1-sized planes; a lowered product
   would be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic.
-- conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 64 output tiles of 2×2 (every 3×3 layer of VGG and
-  ResNet, 3-channel stems included, but VGG's 14² layers at batch 1). F(2×2, 3×3): 2.25× fewer multiplications,
-  and the products are BLAS's. 1.5–4× faster than shifted/im2col per layer (2.5× on a 3→64 stem); at 512
-  channels on 14² planes with one image, im2col's one fat product is faster.
+- conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG and
+  ResNet at the benchmarks' batches, 3-channel stems included). F(2×2, 3×3): 2.25× fewer multiplications, the
+  products BLAS's. 1.1–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
+  images of 7²) im2col's one fat product is faster forward.
 - conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel
   sizes, few tiles). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no
   im2col. Forward measured 1.2–1.5× faster than im2col at 64 and 128 channels, even at 256, 1.5× slower at 512.
@@ -29,7 +29,7 @@ def choose(x_shape, w_shape, stride, padding):
     if tuple(stride) == (1, 1) and c_in * k_out <= 128:
         return "direct"
     if (conv_winograd.supports(w_shape, stride, padding) and k_out >= 16
-            and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 64):
+            and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 40):
         return "winograd"
     if conv_shifted.supports(w_shape, stride, padding) and 8 <= min(c_in, k_out) and max(c_in, k_out) <= 256:
         return "shifted"
