@@ -100,13 +100,13 @@ def _forward_whole(x, u, bias, ph, pw, workers, y):
     v = np.empty((16, c_in * total + _SKEW), x.dtype)
     m = np.empty((16, k_out * total + _SKEW), x.dtype)
     for p in prange(workers):
-        rows = np.empty((4, max(2 * tiles_w + 2, total)), x.dtype)
+        rows = np.empty((4, 2 * tiles_w + 2), x.dtype)
         input_transform(x, ph, pw, tiles_h, tiles_w, 0, total, p * c_in // workers, (p + 1) * c_in // workers,
                         rows, v)
     for xi in prange(16):
         np.dot(_matrix(u, xi, k_out, c_in), _matrix(v, xi, c_in, total), _matrix(m, xi, k_out, total))
     for p in prange(workers):
-        rows = np.empty((4, max(2 * tiles_w + 2, total)), x.dtype)
+        rows = np.empty((4, total), x.dtype)  # the output transform's four rows span all tiles
         output_transform(m, bias, tiles_h, tiles_w, 0, total, p * k_out // workers, (p + 1) * k_out // workers,
                          rows, y)
     return y

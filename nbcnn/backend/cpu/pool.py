@@ -78,7 +78,7 @@ def _max_pool_3x3s2(x, ph, pw, y, argmax):
             lo, hi = min(lo, ow), max(min(hi, ow), min(lo, ow))
             if hi > lo:
                 r0, r1, r2 = plane[y0], plane[y0 + 1], plane[y0 + 2]
-            else:
+            else:  # no window of this row lies inside: the rows are not read
                 r0 = r1 = r2 = plane[0]
             for ox in range(lo, hi):
                 q = 2 * ox - pw
