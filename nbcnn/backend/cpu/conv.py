@@ -4,7 +4,7 @@
   would be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic.
 - conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG and
   ResNet at the benchmarks' batches, 3-channel stems included). F(2×2, 3×3): 2.25× fewer multiplications, the
-  products BLAS's. 1.1–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
+  products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
   images of 7²) im2col's one fat product is faster forward.
 - conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel
   sizes, few tiles). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no
