@@ -21,8 +21,7 @@ HEADER = ("Layer (type)", "Forward ms (min-max)", "Backward ms (min-max)", "Shar
 @classes_option
 @click.option("--device", type=click.Choice(backends.DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Numba threads for the CPU kernels (default: NUMBA_NUM_THREADS). BLAS products inside "
-                   "convolution and linear layers follow OPENBLAS_NUM_THREADS instead.")
+              help="Threads for the CPU kernels, their BLAS products included (default: NUMBA_NUM_THREADS).")
 @click.option("--no-backward", is_flag=True, help="Time inference only: no backward pass, no training step.")
 @click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True,
               help="Untimed iterations after the first (compiling) one.")
