@@ -1,4 +1,5 @@
-"""Convolution as lowered matrix products: im2col on a tile of output rows, one BLAS product, scatter back.
+"""Convolution as lowered matrix products: im2col on a tile of output rows, then BLAS products that read and write
+the tensors' own planes (gemm.py takes strided operands), so there is no scatter or gather pass.
 Any stride and padding; conv.py sends it what the stride-1 algorithms do not take.
 
 Lowering a whole image writes C·kh·kw copies of every pixel (115 MB for one 64-channel 224×224 image), which
@@ -13,7 +14,8 @@ import numpy as np
 from numba import njit, prange
 
 from ...shapes import conv_output_size
-from . import blas, blas_threads
+from . import openblas
+from .gemm import gemm
 
 _CHUNK_BYTES = 4 << 20  # lowered columns per tile; no longer "at least one image", which was 115 MB at 224²
 
@@ -41,18 +43,17 @@ def _valid(kx, sw, pw, w, ow):
     return lo, max(min(ow, (w + pw - kx + sw - 1) // sw), lo)
 
 
-@njit(parallel=True, cache=True)
-def _im2col(x, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, col):
-    # One (image, channel, kernel row) per parallel iteration: a 3-channel stem has 21 of them per image where
-    # (image, channel) gave 3 to share between the threads. A strided input row is first split into its sw phases
-    # (columns q, q + sw, q + 2·sw, …) so that every tap is a contiguous, vectorising copy (the stride-2 copy was
-    # element by element).
+@njit(cache=True)
+def _lower(x, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, col):
+    # One tile, on the calling thread (each thread lowers its own tiles). A strided input row is first split into
+    # its sw phases (columns q, q + sw, q + 2·sw, …) so that every tap is a contiguous, vectorising copy (the
+    # stride-2 copy was element by element).
     c_in, h, w = x.shape[1], x.shape[2], x.shape[3]
     per_image = c_in * kh
-    for t in prange(_images(r0, nr, oh) * per_image):
+    phases = np.empty((sw, (w + sw - 1) // sw), x.dtype)
+    for t in range(_images(r0, nr, oh) * per_image):
         i, cky, oy0, oy1 = _span(r0, nr, oh, t, per_image)
         c, ky = cky // kh, cky % kh
-        phases = np.empty((sw, (w + sw - 1) // sw), x.dtype)
         for oy in range(oy0, oy1):
             start = (i * oh + oy - r0) * ow
             iy = oy * sh - ph + ky
@@ -105,28 +106,6 @@ def _col2im(col, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, gx):
                             dst[ox * sw + off] += src[ox]
 
 
-@njit(parallel=True, cache=True)
-def _scatter_output(out, bias, r0, nr, oh, y):
-    # out (K, tile) -> y (N, K, OH·OW), adding the bias on the way
-    k_out, ow = y.shape[1], y.shape[2] // oh
-    for t in prange(_images(r0, nr, oh) * k_out):
-        i, k, oy0, oy1 = _span(r0, nr, oh, t, k_out)
-        b, shift = bias[k], (i * oh - r0) * ow
-        for p in range(oy0 * ow, oy1 * ow):
-            y[i, k, p] = out[k, p + shift] + b
-
-
-@njit(parallel=True, cache=True)
-def _gather_grad(gy, r0, nr, oh, g):
-    # gy (N, K, OH·OW) -> g (K, tile), the layout of the lowered product
-    k_out, ow = gy.shape[1], gy.shape[2] // oh
-    for t in prange(_images(r0, nr, oh) * k_out):
-        i, k, oy0, oy1 = _span(r0, nr, oh, t, k_out)
-        shift = (i * oh - r0) * ow
-        for p in range(oy0 * ow, oy1 * ow):
-            g[k, p + shift] = gy[i, k, p]
-
-
 class _Lowering:
     """The geometry of one convolution call and its tiling into runs of output rows."""
 
@@ -138,116 +117,111 @@ class _Lowering:
         self.ow = conv_output_size(self.w, self.kw, self.pw, self.sw)
         self.rows = self.c * self.kh * self.kw
         self.plane = self.oh * self.ow
-        per_row = itemsize * self.rows * self.ow
-        self.tile_rows = max(1, min(self.n * self.oh, _CHUNK_BYTES // per_row))
+        self.workers = numba.get_num_threads()
+        # As many tiles as fit _CHUNK_BYTES, rounded up to a multiple of the threads so that each gets an equal
+        # share (14 tiles of ResNet's stem left one thread idle for the 15th).
+        total, fit = self.n * self.oh, max(1, _CHUNK_BYTES // (itemsize * self.rows * self.ow))
+        tiles = -(-total // fit)
+        self.tile_rows = max(1, -(-total // (-(-tiles // self.workers) * self.workers)))
         self.tile = self.tile_rows * self.ow  # columns of the largest tile
+        self.shape = (self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.oh, self.ow)
 
-    def tiles(self):
-        """(first global output row, rows, columns) of each tile."""
-        total = self.n * self.oh
-        for r0 in range(0, total, self.tile_rows):
-            nr = min(self.tile_rows, total - r0)
-            yield r0, nr, nr * self.ow
-
-    def im2col(self, x, r0, nr, col):
-        _im2col(x, r0, nr, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.oh, self.ow, col)
-
-    def col2im(self, col, r0, nr, gx):
-        _col2im(col, r0, nr, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw, self.oh, self.ow, gx)
+    def space(self, rows, dtype):
+        """A workspace per thread for `rows` rows of a tile's columns."""
+        return np.empty((self.workers, rows * self.tile), dtype)
 
 
-@njit(parallel=True, cache=True)
-def _tile_products(a, b_space, out_space, widths):
-    """out_j (M, w_j) = a (M, K) @ b_j (K, w_j) for the tiles j of a group, a tile per thread. Whole tiles keep
-    each product's M at the layer's: split by rows instead, a 3-channel 7×7 stem's 64 × 147 × 7056 product ran at
-    44 GFLOP/s a thread against 65."""
-    m, k = a.shape
-    for j in prange(widths.shape[0]):
-        w = widths[j]
-        np.dot(a, b_space[j, :k * w].reshape((k, w)), out_space[j, :m * w].reshape((m, w)))
+@njit(cache=True, inline="always")
+def _segments(r0, nr, oh, ow):
+    """(image, first column in the tile, first column in the image's plane, width) of each image a tile meets."""
+    out = []
+    for i in range(r0 // oh, (r0 + nr - 1) // oh + 1):
+        lo, hi = max(r0, i * oh), min(r0 + nr, (i + 1) * oh)
+        out.append((i, (lo - r0) * ow, (lo - i * oh) * ow, (hi - lo) * ow))
+    return out
 
 
 @njit(parallel=True, cache=True)
-def _tile_weight_products(g_space, col_space, widths, parts):
-    """parts[j] += g_j (K, w_j) @ col_jᵀ for the tiles j of a group, a tile per thread."""
-    k_out, rows = parts.shape[1], parts.shape[2]
-    for j in prange(widths.shape[0]):
-        w = widths[j]
-        parts[j] += np.dot(g_space[j, :k_out * w].reshape((k_out, w)), col_space[j, :rows * w].reshape((rows, w)).T)
+def _forward_tiles(x, a, shape, tile_rows, space, y):
+    """y (N, K, OH·OW) = a (K, R) @ lowered columns. Thread p lowers tiles p, p + P, … into its own workspace and
+    multiplies each straight into y's planes. R = C·kh·kw, plus a row of ones when a's last column is the bias."""
+    kh, kw, sh, sw, ph, pw, oh, ow = shape
+    rows, r = x.shape[1] * kh * kw, a.shape[1]
+    total, workers = y.shape[0] * oh, space.shape[0]
+    for p in prange(workers):
+        for r0 in range(p * tile_rows, total, workers * tile_rows):
+            nr = min(tile_rows, total - r0)
+            col = space[p, :r * nr * ow].reshape((r, nr * ow))
+            _lower(x, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, col)
+            if r > rows:
+                col[rows] = 1
+            for i, c0, p0, width in _segments(r0, nr, oh, ow):
+                gemm(a, col[:, c0:c0 + width], y[i, :, p0:p0 + width])
+    return y
 
 
-def _view(buffer, rows, cols):
-    """A contiguous (rows, cols) matrix at the start of a flat buffer."""
-    return buffer[:rows * cols].reshape(rows, cols)
+@njit(parallel=True, cache=True)
+def _weight_tiles(x, gy, shape, tile_rows, space, parts):
+    """parts[p] (K, R) = Σ over thread p's tiles of gy's columns @ the lowered columnsᵀ; the caller sums them."""
+    kh, kw, sh, sw, ph, pw, oh, ow = shape
+    rows, total, workers = parts.shape[2], gy.shape[0] * oh, space.shape[0]
+    for p in prange(workers):
+        parts[p] = 0
+        for r0 in range(p * tile_rows, total, workers * tile_rows):
+            nr = min(tile_rows, total - r0)
+            col = space[p, :rows * nr * ow].reshape((rows, nr * ow))
+            _lower(x, r0, nr, kh, kw, sh, sw, ph, pw, oh, ow, col)
+            for i, c0, p0, width in _segments(r0, nr, oh, ow):
+                gemm(gy[i, :, p0:p0 + width], col[:, c0:c0 + width].T, parts[p], 1.0)
+    return parts
 
 
-def _groups(geo):
-    """The tiles in groups of one per thread, with their widths; one group of one tile when there are fewer
-    tiles than threads (its product is then split by rows instead)."""
-    tiles, workers = list(geo.tiles()), numba.get_num_threads()
-    if len(tiles) < workers:
-        workers = 1
-    for g0 in range(0, len(tiles), workers):
-        group = tiles[g0:g0 + workers]
-        yield group, np.array([cols for _, _, cols in group], np.int64)
-
-
-def _products(a, b_space, out_space, group, widths, m, k):
-    with blas_threads.single():
-        if len(group) == 1:
-            blas.matmul(a, _view(b_space[0], k, widths[0]), _view(out_space[0], m, widths[0]))
-        else:
-            _tile_products(a, b_space, out_space, widths)
-
-
-def _spaces(geo, workers, dtype):
-    return (np.empty((workers, geo.rows * geo.tile), dtype), np.empty((workers, geo.k * geo.tile), dtype))
+@njit(parallel=True, cache=True)
+def _input_grad_products(a, gy, oh, ow, r0s, tile_rows, space):
+    """The lowered gradient of tiles r0s, one per thread: col_j (R, w_j) = a (R, K) @ gy's columns of tile j."""
+    rows, total = a.shape[0], gy.shape[0] * oh
+    for j in prange(r0s.shape[0]):
+        r0 = r0s[j]
+        nr = min(tile_rows, total - r0)
+        col = space[j, :rows * nr * ow].reshape((rows, nr * ow))
+        for i, c0, p0, width in _segments(r0, nr, oh, ow):
+            gemm(a, gy[i, :, p0:p0 + width], col[:, c0:c0 + width])
 
 
 def conv2d_forward(x, weight, bias, stride, padding):
     geo = _Lowering(x.shape, weight.shape, stride, padding, x.itemsize)
-    w2 = np.ascontiguousarray(weight.reshape(geo.k, geo.rows))
-    bias = np.zeros(geo.k, x.dtype) if bias is None else bias
+    a = weight.reshape(geo.k, geo.rows)
+    if bias is not None:  # the bias as one more column of the weight, against a row of ones in the columns
+        a = np.concatenate([a, bias.reshape(geo.k, 1).astype(x.dtype)], axis=1)
     y = np.empty((geo.n, geo.k, geo.plane), x.dtype)
-    col_space, out_space = _spaces(geo, numba.get_num_threads(), x.dtype)
-    for group, widths in _groups(geo):
-        for j, (r0, nr, cols) in enumerate(group):
-            geo.im2col(x, r0, nr, _view(col_space[j], geo.rows, cols))
-        _products(w2, col_space, out_space, group, widths, geo.k, geo.rows)
-        for j, (r0, nr, cols) in enumerate(group):
-            _scatter_output(_view(out_space[j], geo.k, cols), bias, r0, nr, geo.oh, y)
+    with openblas.single_threaded():
+        _forward_tiles(x, np.ascontiguousarray(a), geo.shape, geo.tile_rows, geo.space(a.shape[1], x.dtype), y)
     return y.reshape(geo.n, geo.k, geo.oh, geo.ow)
 
 
 def conv2d_backward_input(grad, weight, x_shape, stride, padding):
+    # col2im adds into the input rows that neighbouring tiles share, so the tiles' products run in parallel and
+    # their scatters one after another (each parallel over planes)
     geo = _Lowering(x_shape, weight.shape, stride, padding, grad.itemsize)
-    w2t = np.ascontiguousarray(weight.reshape(geo.k, geo.rows).T)
+    a = np.ascontiguousarray(weight.reshape(geo.k, geo.rows).T)
     gy = np.ascontiguousarray(grad).reshape(geo.n, geo.k, geo.plane)
     gx = np.zeros(x_shape, grad.dtype)
-    col_space, g_space = _spaces(geo, numba.get_num_threads(), grad.dtype)
-    for group, widths in _groups(geo):
-        for j, (r0, nr, cols) in enumerate(group):
-            _gather_grad(gy, r0, nr, geo.oh, _view(g_space[j], geo.k, cols))
-        _products(w2t, g_space, col_space, group, widths, geo.rows, geo.k)
-        for j, (r0, nr, cols) in enumerate(group):
-            geo.col2im(_view(col_space[j], geo.rows, cols), r0, nr, gx)
+    space = geo.space(geo.rows, grad.dtype)
+    starts = np.arange(0, geo.n * geo.oh, geo.tile_rows)
+    for g0 in range(0, len(starts), geo.workers):
+        group = starts[g0:g0 + geo.workers]
+        with openblas.single_threaded():
+            _input_grad_products(a, gy, geo.oh, geo.ow, group, geo.tile_rows, space)
+        for j, r0 in enumerate(group):
+            nr = min(geo.tile_rows, geo.n * geo.oh - r0)
+            _col2im(space[j, :geo.rows * nr * geo.ow].reshape(geo.rows, nr * geo.ow), r0, nr, *geo.shape, gx)
     return gx
 
 
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     geo = _Lowering(x.shape, w_shape, stride, padding, x.itemsize)
     gy = np.ascontiguousarray(grad).reshape(geo.n, geo.k, geo.plane)
-    workers = numba.get_num_threads()
-    col_space, g_space = _spaces(geo, workers, grad.dtype)
-    parts = np.zeros((workers, geo.k, geo.rows), grad.dtype)
-    for group, widths in _groups(geo):
-        for j, (r0, nr, cols) in enumerate(group):
-            geo.im2col(x, r0, nr, _view(col_space[j], geo.rows, cols))
-            _gather_grad(gy, r0, nr, geo.oh, _view(g_space[j], geo.k, cols))
-        with blas_threads.single():
-            if len(group) == 1:
-                cols = widths[0]
-                parts[0] += blas.matmul(_view(g_space[0], geo.k, cols), _view(col_space[0], geo.rows, cols).T)
-            else:
-                _tile_weight_products(g_space, col_space, widths, parts)
+    parts = np.empty((geo.workers, geo.k, geo.rows), grad.dtype)
+    with openblas.single_threaded():
+        _weight_tiles(x, gy, geo.shape, geo.tile_rows, geo.space(geo.rows, x.dtype), parts)
     return parts.sum(axis=0).reshape(w_shape)

@@ -5,7 +5,7 @@ computed over the whole padded grid is, for each kernel tap (ky, kx), the contig
 q + ky·Wp + kx times the tap's (C, K) weight matrix: Y[q] = Σ_taps X[q + ky·Wp + kx] @ W[ky, kx]. Rows whose
 (y, x) lies past the output (OH, OW) are junk and are dropped on the way back to (N, K, OH, OW). The rows are cut
 into tiles whose (rows, K) output stays in L2 while all kh·kw taps add into it, then goes straight to
-(N, K, OH, OW). Each product goes into a scratch tile and is then added (blas.matmul has no beta = 1).
+(N, K, OH, OW); each tap's product adds into the tile (BLAS's beta = 1).
 Backward-input is the same product on the gradient padded by (kh − 1 − ph, kw − 1 − pw) with the kernel flipped
 and its channel axes swapped; backward-weight is Σ over tiles of X[block + shift]ᵀ @ G[block] for each tap, with
 G the gradient laid out on the same padded grid (zeros in the junk rows). Weight (K, C, kh, kw).
@@ -70,19 +70,14 @@ def _grid_forward(xg, taps, hp, wp, bias, y):
     """y (N, K, OH, OW) = bias + Σ_taps xg[q + ky·Wp + kx] @ taps[ky, kx] over grid rows q; taps (kh, kw, C, K)."""
     kh, kw, _, k_out = taps.shape
     rows, step = y.shape[0] * hp * wp, _tile_rows(xg.shape[1], k_out, xg.itemsize)
-    tile = np.empty((min(rows, step), k_out), xg.dtype)  # reused: they stay in L2
-    part = np.empty_like(tile)
+    tile = np.empty((min(rows, step), k_out), xg.dtype)  # reused: it stays in L2
     for q0 in range(0, rows, step):
         q1 = min(rows, q0 + step)
-        out, tmp = tile[:q1 - q0], part[:q1 - q0]
+        out = tile[:q1 - q0]
         for ky in range(kh):
             for kx in range(kw):
                 s = ky * wp + kx
-                if ky == kx == 0:
-                    blas.matmul(xg[q0 + s:q1 + s], taps[ky, kx], out)
-                else:
-                    blas.matmul(xg[q0 + s:q1 + s], taps[ky, kx], tmp)
-                    out += tmp
+                blas.matmul(xg[q0 + s:q1 + s], taps[ky, kx], out, beta=0.0 if ky == kx == 0 else 1.0)
         _scatter_tile(out, q0, hp, wp, bias, y)
     return y
 
@@ -114,13 +109,11 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     xg = _to_grid(x, ph, pw, hp, wp, (kh - 1) * wp + kw - 1)
     gg = _to_grid(np.ascontiguousarray(grad), 0, 0, hp, wp, 0)  # (N·Hp·Wp, K), zeros in the junk rows
     taps = np.zeros((kh, kw, c_in, k_out), x.dtype)
-    part = np.empty((c_in, k_out), x.dtype)
     rows, step = n * hp * wp, _tile_rows(c_in, k_out, x.itemsize)
     for q0 in range(0, rows, step):
         q1 = min(rows, q0 + step)
         for ky in range(kh):
             for kx in range(kw):
                 s = ky * wp + kx
-                blas.matmul(xg[q0 + s:q1 + s].T, gg[q0:q1], part)  # (C, K) += X_blockᵀ @ G_block
-                taps[ky, kx] += part
+                blas.matmul(xg[q0 + s:q1 + s].T, gg[q0:q1], taps[ky, kx], beta=1.0)  # (C, K) += X_blockᵀ G_block
     return np.ascontiguousarray(taps.transpose(3, 2, 0, 1))

@@ -18,7 +18,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from . import blas_threads
+from . import openblas
+from .gemm import gemm
 from .winograd_tiles import grad_transform, input_transform, output_transform, transform_weight, untransform_weight_grad
 
 _BLOCK_BYTES = 1 << 20  # V and M of one block: half the 2 MiB L2 of this machine's cores
@@ -63,14 +64,6 @@ def _matrix(planes, xi, rows, cols):
     return planes[xi, :rows * cols].reshape((rows, cols))
 
 
-@njit(cache=True)
-def _accumulate(total, part):
-    # written out: `total += part` on 2-D views went through a temporary (1.5 ms of a 38 ms pass)
-    add = part.reshape(-1)
-    for q in range(total.shape[0]):
-        total[q] += add[q]
-
-
 @njit(parallel=True, cache=True)
 def _forward_blocked(x, u, bias, ph, pw, block, workers, y):
     n, c_in = x.shape[0], x.shape[1]
@@ -87,7 +80,7 @@ def _forward_blocked(x, u, bias, ph, pw, block, workers, y):
             nb = min(block, total - t0)
             input_transform(x, ph, pw, tiles_h, tiles_w, t0, nb, 0, c_in, rows, v)
             for xi in range(16):
-                np.dot(_matrix(u, xi, k_out, c_in), _matrix(v, xi, c_in, nb), _matrix(m, xi, k_out, nb))
+                gemm(_matrix(u, xi, k_out, c_in), _matrix(v, xi, c_in, nb), _matrix(m, xi, k_out, nb))
             output_transform(m, bias, tiles_h, tiles_w, t0, nb, 0, k_out, rows, y)
     return y
 
@@ -104,7 +97,7 @@ def _forward_whole(x, u, bias, ph, pw, workers, y):
         input_transform(x, ph, pw, tiles_h, tiles_w, 0, total, p * c_in // workers, (p + 1) * c_in // workers,
                         rows, v)
     for xi in prange(16):
-        np.dot(_matrix(u, xi, k_out, c_in), _matrix(v, xi, c_in, total), _matrix(m, xi, k_out, total))
+        gemm(_matrix(u, xi, k_out, c_in), _matrix(v, xi, c_in, total), _matrix(m, xi, k_out, total))
     for p in prange(workers):
         rows = np.empty((4, total), x.dtype)  # the output transform's four rows span all tiles
         output_transform(m, bias, tiles_h, tiles_w, 0, total, p * k_out // workers, (p + 1) * k_out // workers,
@@ -124,7 +117,6 @@ def _backward_weight_blocked(x, g, ph, pw, block, parts):
         v = np.empty((16, c_in * block + _SKEW), x.dtype)
         z = np.empty((16, k_out * block + _SKEW), x.dtype)
         rows = np.empty((6, max(2 * tiles_w + 2, block)), x.dtype)
-        part = np.empty((k_out, c_in), x.dtype)
         parts[p, :, :k_out * c_in] = 0
         for blk in range(p * blocks // workers, (p + 1) * blocks // workers):
             t0 = blk * block
@@ -132,8 +124,7 @@ def _backward_weight_blocked(x, g, ph, pw, block, parts):
             input_transform(x, ph, pw, tiles_h, tiles_w, t0, nb, 0, c_in, rows, v)
             grad_transform(g, tiles_h, tiles_w, t0, nb, 0, k_out, rows, z)
             for xi in range(16):
-                np.dot(_matrix(z, xi, k_out, nb), _matrix(v, xi, c_in, nb).T, part)
-                _accumulate(parts[p, xi, :k_out * c_in], part)
+                gemm(_matrix(z, xi, k_out, nb), _matrix(v, xi, c_in, nb).T, _matrix(parts[p], xi, k_out, c_in), 1.0)
     return parts
 
 
@@ -150,7 +141,7 @@ def _backward_weight_whole(x, g, ph, pw, workers, du):
                         rows, v)
         grad_transform(g, tiles_h, tiles_w, 0, total, p * k_out // workers, (p + 1) * k_out // workers, rows, z)
     for xi in prange(16):
-        np.dot(_matrix(z, xi, k_out, total), _matrix(v, xi, c_in, total).T, _matrix(du, xi, k_out, c_in))
+        gemm(_matrix(z, xi, k_out, total), _matrix(v, xi, c_in, total).T, _matrix(du, xi, k_out, c_in))
     return du
 
 
@@ -161,7 +152,7 @@ def _forward(x, weight, flip, bias, ph, pw, y):
     transform_weight(weight, flip, u)
     whole, block = _plan(n, c_in, k_out, oh, ow, x.itemsize, 512)
     workers = numba.get_num_threads()
-    with blas_threads.single():
+    with openblas.single_threaded():
         if whole:
             return _forward_whole(np.ascontiguousarray(x), u, bias, ph, pw, workers, y)
         return _forward_blocked(np.ascontiguousarray(x), u, bias, ph, pw, block, workers, y)
@@ -187,7 +178,7 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     whole, block = _plan(n, c_in, k_out, oh, ow, x.itemsize, 256)
     workers = numba.get_num_threads()
     x, grad = np.ascontiguousarray(x), np.ascontiguousarray(grad)
-    with blas_threads.single():
+    with openblas.single_threaded():
         if whole:
             parts = np.empty((1, 16, k_out * c_in + _SKEW), x.dtype)
             _backward_weight_whole(x, grad, padding[0], padding[1], workers, parts[0])
