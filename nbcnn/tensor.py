@@ -122,15 +122,16 @@ class Tensor:
             if node.saved is None:
                 raise RuntimeError("backward() through a graph a second time: its tape was freed by the first")
             grads = node.backward(grad_out) if observer is None else observer.backward(node, grad_out)
-            for t, g in zip(node.inputs, grads):
-                if g is None or not isinstance(t, Tensor) or not t.requires_grad:
+            for edge, g in zip(node.edges, grads):
+                if g is None or edge is None:
                     continue
-                if t._node is None:
-                    _accumulate_leaf(t, g, be)
-                elif t._node in pending:
-                    pending[t._node] = be.add(pending[t._node], g)
+                if isinstance(edge, Tensor):
+                    if edge.requires_grad:
+                        _accumulate_leaf(edge, g, be)
+                elif edge in pending:
+                    pending[edge] = be.add(pending[edge], g)
                 else:
-                    pending[t._node] = g
+                    pending[edge] = g
             node.release()
 
     # ------------------------------------------------------------------ operators
@@ -263,9 +264,8 @@ def _tape_of(root):
     seen, stack = {root}, [root]
     while stack:
         node = stack.pop()
-        for t in node.inputs:
-            parent = t._node if isinstance(t, Tensor) else None
-            if parent is not None and parent not in seen:
+        for parent in node.edges:
+            if parent is not None and not isinstance(parent, Tensor) and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
     return sorted(seen, key=lambda n: n.sequence, reverse=True)

@@ -1,3 +1,6 @@
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -62,6 +65,19 @@ def test_backward_frees_the_tape():
     y.backward()
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
+
+
+def test_tape_does_not_keep_unsaved_intermediates_alive():
+    # Add saves only shapes and ReLU its output: once the caller drops `a`, nothing may hold its array
+    x = nbcnn.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    a = x + 1.0
+    watch = weakref.ref(a.data)
+    b = a.relu()
+    del a
+    gc.collect()
+    assert watch() is None
+    (b * b).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 6.0, 8.0])  # d/dx relu(x + 1)² = 2(x + 1) where x + 1 > 0
 
 
 def test_gradients_accumulate_across_backward_calls():
