@@ -4,10 +4,12 @@ NumPy's wheels bundle an OpenBLAS with 64-bit integers and prefixed names (scipy
 goes to SciPy's, a separate library. Here NumPy's (0.3.31) ran single-threaded products of the shapes our kernels
 make 1.1–2.1× faster than SciPy's (0.3.30): LeNet's 16 × 150 × 6400 at 79 GFLOP/s against 37, a ResNet stem's
 64 × 147 × 7056 at 126 against 89. Found through /proc/self/maps (Linux); elsewhere, or with NumPy on another
-BLAS, `library()` is None and gemm.py falls back to NumPy's matmul.
+BLAS, `library()` is None and gemm.py falls back to Numba's np.dot (SciPy's BLAS); NBCNN_NUMPY_BLAS=0 asks for
+that fallback.
 """
 import contextlib
 import ctypes
+import os
 
 import numpy as np  # noqa: F401  (loads NumPy's OpenBLAS, so it is in the process's map)
 
@@ -27,6 +29,8 @@ class _Library:
 
 
 def _find():
+    if os.environ.get("NBCNN_NUMPY_BLAS", "1") == "0":
+        return None
     try:
         with open("/proc/self/maps") as maps:
             paths = {line.split()[-1] for line in maps if "openblas" in line and "numpy" in line}
