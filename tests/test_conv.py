@@ -17,7 +17,7 @@ CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 9, 6, 7, 16, 3, 3, (1, 1), (0, 1)),  # enough channels for the shifted products
     (2, 1, 9, 9, 3, 5, 5, (1, 1), (2, 2)),   # LeNet's first layer, small
     (1, 8, 5, 5, 8, 3, 1, (1, 1), (2, 0)),   # padding past the half kernel
-    (2, 6, 9, 8, 7, 5, 5, (1, 1), (0, 0)),   # direct's 5-wide rows: channel counts past one block of 4
+    (2, 6, 9, 8, 7, 5, 5, (1, 1), (0, 0)),   # direct's 5-wide rows: 7 channels (4 + 3), 6 (3 + 3)
     (1, 5, 7, 9, 6, 5, 5, (1, 1), (1, 2)),   # the same, uneven padding
 ]
 ALGORITHMS = [None] + list(conv.ALGORITHMS)  # None: the shape decides

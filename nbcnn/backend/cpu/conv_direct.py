@@ -5,7 +5,7 @@ Every plane is zero-padded to (Hp, Wp) and flattened; an output computed over th
 (ky, kx) one long contiguous multiply-add, out[q] += w · x[q + ky·Wp + kx] for q < L = (OH − 1)·Wp + OW, whose
 columns x ≥ OW are junk and dropped (or, for a gradient laid out the same way, hold zeros). The kernels
 parallelise so that no two threads write one element: forward over (image, 4 output channels) blocks,
-backward-input over (image, 4 input channels) blocks (each loaded value feeds 4 multiply-adds), backward-weight
+backward-input over (image, 4 input channels) blocks (each loaded value feeds 4 multiply-adds; 3 for six channels), backward-weight
 over (output channel, input channel) pairs with the batch summed inside. A plane of a few KB stays in L1 while
 every tap adds into it. Weight (K, C, kh, kw).
 """
@@ -51,6 +51,30 @@ def _row5(acc, aoff, src, off, wv, span):
 
 
 @njit(cache=True, fastmath=True)
+def _row5_3(acc, aoff, src, off, wv, span):
+    # _row5 for three channels: six-channel layers (LeNet's 1→6 forward, 16→6 backward) split into two blocks of
+    # three rather than four + two, whose two zero-weight rows were a quarter of the work
+    end = aoff + span
+    a0, a1, a2 = acc[0, aoff:end], acc[1, aoff:end], acc[2, aoff:end]
+    s0, s1, s2, s3, s4 = (src[off:off + span], src[off + 1:off + 1 + span], src[off + 2:off + 2 + span],
+                          src[off + 3:off + 3 + span], src[off + 4:off + 4 + span])
+    w00, w01, w02, w03, w04 = wv[0, 0], wv[0, 1], wv[0, 2], wv[0, 3], wv[0, 4]
+    w10, w11, w12, w13, w14 = wv[1, 0], wv[1, 1], wv[1, 2], wv[1, 3], wv[1, 4]
+    w20, w21, w22, w23, w24 = wv[2, 0], wv[2, 1], wv[2, 2], wv[2, 3], wv[2, 4]
+    for q in range(span):
+        v0, v1, v2, v3, v4 = s0[q], s1[q], s2[q], s3[q], s4[q]
+        a0[q] += w00 * v0 + w01 * v1 + w02 * v2 + w03 * v3 + w04 * v4
+        a1[q] += w10 * v0 + w11 * v1 + w12 * v2 + w13 * v3 + w14 * v4
+        a2[q] += w20 * v0 + w21 * v1 + w22 * v2 + w23 * v3 + w24 * v4
+
+
+@njit(cache=True, inline="always")
+def _block(channels):
+    """Channels per parallel block: 3 when they split into threes but not fours, else 4."""
+    return 3 if channels % 4 != 0 and channels % 3 == 0 else 4
+
+
+@njit(cache=True, fastmath=True)
 def _row(acc, aoff, src, off, wv, span):
     # any kernel width: one tap at a time, still 4 output channels per loaded value
     end = aoff + span
@@ -73,17 +97,20 @@ def _forward(xp, w, b, wp, y):
     k_out, kh, kw = w.shape[0], w.shape[2], w.shape[3]
     oh, ow = y.shape[2], y.shape[3]
     span = (oh - 1) * wp + ow
-    blocks = (k_out + 3) // 4
+    size = _block(k_out)
+    blocks = (k_out + size - 1) // size
     for t in prange(n * blocks):
-        i, k0 = t // blocks, (t % blocks) * 4
-        kb = min(4, k_out - k0)
+        i, k0 = t // blocks, (t % blocks) * size
+        kb = min(size, k_out - k0)
         acc = np.zeros((4, span), y.dtype)
         wv = np.zeros((4, kw), y.dtype)  # a last block's missing channels keep weight 0 and are not written
         for c in range(c_in):
             for ky in range(kh):
                 for j in range(kb):
                     wv[j] = w[k0 + j, c, ky]
-                if kw == 5:  # LeNet's width: the row-fused kernel
+                if kw == 5 and size == 3:
+                    _row5_3(acc, 0, xp[i, c], ky * wp, wv, span)
+                elif kw == 5:  # LeNet's width: the row-fused kernel
                     _row5(acc, 0, xp[i, c], ky * wp, wv, span)
                 else:
                     _row(acc, 0, xp[i, c], ky * wp, wv, span)
@@ -102,10 +129,11 @@ def _backward_input(gp, w, wp, gxp):
     n, k_out = gp.shape[0], gp.shape[1]
     c_in, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     span = gp.shape[2] - wp  # OH·Wp = (OH − 1)·Wp + OW + kw − 1
-    blocks = (c_in + 3) // 4
+    size = _block(c_in)
+    blocks = (c_in + size - 1) // size
     for t in prange(n * blocks):
-        i, c0 = t // blocks, (t % blocks) * 4
-        cb = min(4, c_in - c0)
+        i, c0 = t // blocks, (t % blocks) * size
+        cb = min(size, c_in - c0)
         acc = np.zeros((4, gxp.shape[2]), gxp.dtype)
         wv = np.zeros((4, kw), gxp.dtype)
         for k in range(k_out):
@@ -113,7 +141,9 @@ def _backward_input(gp, w, wp, gxp):
                 for j in range(cb):
                     for kx in range(kw):
                         wv[j, kx] = w[k, c0 + j, ky, kw - 1 - kx]
-                if kw == 5:
+                if kw == 5 and size == 3:
+                    _row5_3(acc, ky * wp, gp[i, k], 0, wv, span)
+                elif kw == 5:
                     _row5(acc, ky * wp, gp[i, k], 0, wv, span)
                 else:
                     _row(acc, ky * wp, gp[i, k], 0, wv, span)
