@@ -95,7 +95,7 @@ def test_numpy_openblas_found_and_thread_count_restored():
     assert library.get_threads() == before
 
 
-@pytest.mark.parametrize("shape", [(300, 200, 40), (40, 200, 300), (7, 9, 5)])  # split rows, columns; serial
+@pytest.mark.parametrize("shape", [(300, 200, 40), (40, 200, 300), (7, 9, 5), (1, 3000, 2000)])  # rows, columns, serial, one row
 @pytest.mark.parametrize("beta", [0.0, 1.0])
 def test_matmul_splits_over_threads_with_beta(shape, beta):
     m, k, n = shape

@@ -28,6 +28,20 @@ def _split_parallel(a, b, out, beta, workers, by_rows):
             gemm(a, b[:, lo:hi], out[:, lo:hi], beta)
 
 
+@njit(parallel=True, cache=True, fastmath=True)
+def _one_row(a, bt, out, beta):
+    # out (1, N) = a (1, K) @ btᵀ + beta·out as N dot products, each row of bt (a column of b) streamed from memory
+    # once. BLAS packs all of b even for one row: VGG-16's 25088 → 4096 layer at batch 1 took 37 ms that way,
+    # 23 ms this way (NumPy's two-threaded gemv: 15). At batch 8 the dot products lost to BLAS (52 ms against 42).
+    row = a[0]
+    for j in prange(out.shape[1]):
+        col = bt[j]
+        s = out.dtype.type(0)
+        for q in range(col.shape[0]):
+            s += row[q] * col[q]
+        out[0, j] = s if beta == 0 else s + beta * out[0, j]
+
+
 @njit(cache=True)
 def _serial(a, b, out, beta):
     gemm(a, b, out, beta)
@@ -46,6 +60,9 @@ def matmul(a, b, out=None, beta=0.0):
     if out is None:
         out = np.empty((m, n), a.dtype)
     workers = numba.get_num_threads()
+    if m == 1 and b.flags.f_contiguous and 2 * n * k >= _PARALLEL_FLOPS:
+        _one_row(a, b.T, out, beta)
+        return out
     with openblas.single_threaded():
         if 2 * m * n * k < _PARALLEL_FLOPS or workers == 1:
             _serial(a, b, out, beta)
