@@ -16,16 +16,20 @@ _PARALLEL_FLOPS = 1 << 22  # below this a product runs on one thread: splitting 
 
 
 @njit(parallel=True, cache=True)
-def _split_parallel(a, b, out, beta, workers, by_rows):
-    # each thread one block of out's rows or columns: gemm takes the strided blocks as they are
-    m, n = out.shape
+def _rows_parallel(a, b, out, beta, workers):
+    m = out.shape[0]
     for p in prange(workers):
-        if by_rows:
-            lo, hi = p * m // workers, (p + 1) * m // workers
-            gemm(a[lo:hi], b, out[lo:hi], beta)
-        else:
-            lo, hi = p * n // workers, (p + 1) * n // workers
-            gemm(a, b[:, lo:hi], out[:, lo:hi], beta)
+        lo, hi = p * m // workers, (p + 1) * m // workers
+        gemm(a[lo:hi], b, out[lo:hi], beta)
+
+
+@njit(parallel=True, cache=True)
+def _columns_parallel(a, b, out, beta, workers):
+    # gemm takes the column blocks as strided operands: no transposed copy of the result
+    n = out.shape[1]
+    for p in prange(workers):
+        lo, hi = p * n // workers, (p + 1) * n // workers
+        gemm(a, b[:, lo:hi], out[:, lo:hi], beta)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -47,6 +51,12 @@ def _serial(a, b, out, beta):
     gemm(a, b, out, beta)
 
 
+def _operand(a):
+    """a itself when its rows or columns are contiguous (what BLAS reads), else a contiguous copy."""
+    return a if a.flags.c_contiguous or a.flags.f_contiguous or min(a.strides) == a.itemsize > 0 else \
+        np.ascontiguousarray(a)
+
+
 def matmul(a, b, out=None, beta=0.0):
     """out (M, N) = a (M, K) @ b (K, N) + beta·out, out with contiguous rows (allocated when None). Falls back to
     NumPy for arrays BLAS does not take (other dtypes, mixed dtypes, not 2-D)."""
@@ -56,6 +66,7 @@ def matmul(a, b, out=None, beta=0.0):
             return product
         out[...] = product if beta == 0 else product + beta * out
         return out
+    a, b = _operand(a), _operand(b)
     (m, k), n = a.shape, b.shape[1]
     if out is None:
         out = np.empty((m, n), a.dtype)
@@ -66,7 +77,8 @@ def matmul(a, b, out=None, beta=0.0):
     with openblas.single_threaded():
         if 2 * m * n * k < _PARALLEL_FLOPS or workers == 1:
             _serial(a, b, out, beta)
-        else:  # split the longer side of out, so each part stays a fat product
-            by_rows = m >= n
-            _split_parallel(a, b, out, beta, min(workers, m if by_rows else n), by_rows)
+        elif m >= 2 * workers or m >= n:  # rows while each thread gets a few: most calls, one compiled kernel
+            _rows_parallel(a, b, out, beta, min(workers, m))
+        else:
+            _columns_parallel(a, b, out, beta, min(workers, n))
     return out

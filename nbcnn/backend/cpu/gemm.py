@@ -66,16 +66,16 @@ def gemm(a, b, out, beta=0.0):
 
 @njit(cache=True)
 def _operand(mat):
-    """(CBLAS transpose flag, leading dimension, matrix) for a matrix with contiguous rows or columns; a contiguous
-    copy of any other (negative or overlapping strides)."""
+    """(CBLAS transpose flag, leading dimension) of a matrix whose rows or columns are contiguous; (0, 0) for any
+    other (negative or overlapping strides), which the callers never pass."""
     rows, cols = mat.shape
     item = mat.itemsize
     s0, s1 = mat.strides
     if (cols <= 1 or s1 == item) and (rows <= 1 or s0 >= cols * item):
-        return _NO_TRANS, max(s0 // item if rows > 1 else cols, 1), mat
+        return _NO_TRANS, max(s0 // item if rows > 1 else cols, 1)
     if (rows <= 1 or s0 == item) and (cols <= 1 or s1 >= rows * item):
-        return _TRANS, max(s1 // item if cols > 1 else rows, 1), mat
-    return _NO_TRANS, max(cols, 1), np.ascontiguousarray(mat)
+        return _TRANS, max(s1 // item if cols > 1 else rows, 1)
+    return 0, 0
 
 
 @overload(gemm)
@@ -94,10 +94,12 @@ def _gemm(a, b, out, beta=0.0):
             raise ValueError("gemm: the rows of out must be contiguous")
         if m == 0 or n == 0:
             return
-        trans_a, lda, a_ = _operand(a)
-        trans_b, ldb, b_ = _operand(b)
+        trans_a, lda = _operand(a)
+        trans_b, ldb = _operand(b)
+        if lda == 0 or ldb == 0:
+            raise ValueError("gemm: an operand has neither contiguous rows nor contiguous columns")
         ldc = max(out.strides[0] // out.itemsize if m > 1 else n, 1)
-        blas(_ROW_MAJOR, trans_a, trans_b, m, n, k, scalar(1), a_.ctypes, lda, b_.ctypes, ldb, scalar(beta),
+        blas(_ROW_MAJOR, trans_a, trans_b, m, n, k, scalar(1), a.ctypes, lda, b.ctypes, ldb, scalar(beta),
              out.ctypes, ldc)
 
     return impl
