@@ -5,7 +5,7 @@ import nbcnn
 import nbcnn.nn.functional as F
 import reference
 from gradcheck import check_gradients
-from nbcnn.backend.cpu import conv, conv_im2col, conv_winograd
+from nbcnn.backend.cpu import conv, conv_direct, conv_im2col, conv_winograd
 
 CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
@@ -151,3 +151,24 @@ def test_winograd_schedules_match_reference(monkeypatch, schedule, block_tiles, 
     np.testing.assert_allclose(y, y_ref, **tol)
     np.testing.assert_allclose(gx, gx_ref, **tol)
     np.testing.assert_allclose(gw, gw_ref, **tol)
+
+
+@pytest.mark.parametrize("n, c, side, k, kernel, padding", [
+    (20, 6, 14, 16, 5, 0),   # LeNet's conv2: batch-last form, five taps a pass
+    (17, 2, 9, 3, 3, 0),     # batch-last, any kernel width
+    (16, 1, 28, 6, 5, 2),    # LeNet's conv1, mostly real positions: the plane form
+])
+def test_direct_backward_weight_forms_match_im2col(n, c, side, k, kernel, padding):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, c, side, side))
+    out = side + 2 * padding - kernel + 1
+    gy = rng.standard_normal((n, k, out, out))
+    hp = side + 2 * padding
+    expect_batch_last = (n, side) != (16, 28)
+    assert conv_direct.batch_last_pays(n, hp, hp, out, out) == expect_batch_last
+    got = conv_direct.conv2d_backward_weight(gy, x, (k, c, kernel, kernel), (1, 1), (padding, padding))
+    want = conv_im2col.conv2d_backward_weight(gy, x, (k, c, kernel, kernel), (1, 1), (padding, padding))
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    got32 = conv_direct.conv2d_backward_weight(gy.astype(np.float32), x.astype(np.float32), (k, c, kernel, kernel),
+                                               (1, 1), (padding, padding))
+    np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-3)

@@ -5,9 +5,10 @@ Every plane is zero-padded to (Hp, Wp) and flattened; an output computed over th
 (ky, kx) one long contiguous multiply-add, out[q] += w · x[q + ky·Wp + kx] for q < L = (OH − 1)·Wp + OW, whose
 columns x ≥ OW are junk and dropped (or, for a gradient laid out the same way, hold zeros). The kernels
 parallelise so that no two threads write one element: forward over (image, 4 output channels) blocks,
-backward-input over (image, 4 input channels) blocks (each loaded value feeds 4 multiply-adds; 3 for six channels), backward-weight
-over (output channel, input channel) pairs with the batch summed inside. A plane of a few KB stays in L1 while
-every tap adds into it. Weight (K, C, kh, kw).
+backward-input over (image, 4 input channels) blocks (each loaded value feeds 4 multiply-adds; 3 for six
+channels), backward-weight over (output channel, input channel) pairs with the batch summed inside, over the
+padded planes laid end to end or, where those are mostly padding, over copies with the batch innermost. A plane
+of a few KB stays in L1 while every tap adds into it. Weight (K, C, kh, kw).
 """
 import numpy as np
 from numba import njit, prange
@@ -207,6 +208,62 @@ def _backward_weight(gp, xp, wp, kh, gw):
                 gw[k, c, ky, kx] = s
 
 
+@njit(parallel=True, cache=True)
+def _batch_last(x, top, left, hp, wp):
+    # x (N, C, H, W) -> (C, Hp, Wp, N): zero-padded, the batch innermost. Copied 16 images at a time so that each
+    # write is a contiguous run (image by image, every write went to a different cache line: 3× slower)
+    n, c, h, w = x.shape
+    out = np.empty((c, hp, wp, n), x.dtype)
+    for t in prange(c * hp):
+        ch, py = t // hp, t % hp
+        dst, y = out[ch, py], py - top
+        if y < 0 or y >= h:
+            dst[:] = 0
+            continue
+        dst[:left] = 0
+        dst[left + w:] = 0
+        for i0 in range(0, n, 16):
+            for px in range(w):
+                d = dst[px + left]
+                for i in range(i0, min(n, i0 + 16)):
+                    d[i] = x[i, ch, y, px]
+    return out
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _backward_weight_batch_last(gt, xt, gw):
+    # gt (K, OH, OW, N), xt (C, Hp, Wp, N) -> gw (K, C, kh, kw): every sum runs over the batch, contiguous, and
+    # touches only real output positions. One parallel iteration per (k, c, ky), five taps per pass for kw = 5.
+    k_out, oh, ow, n = gt.shape
+    c_in, kh, kw = gw.shape[1], gw.shape[2], gw.shape[3]
+    for t in prange(k_out * c_in * kh):
+        k, c, ky = t // (c_in * kh), t // kh % c_in, t % kh
+        if kw == 5:
+            a0 = a1 = a2 = a3 = a4 = gt.dtype.type(0)
+            for oy in range(oh):
+                src = xt[c, oy + ky]
+                for ox in range(ow):
+                    g = gt[k, oy, ox]
+                    s0, s1, s2, s3, s4 = src[ox], src[ox + 1], src[ox + 2], src[ox + 3], src[ox + 4]
+                    for i in range(n):
+                        v = g[i]
+                        a0 += v * s0[i]
+                        a1 += v * s1[i]
+                        a2 += v * s2[i]
+                        a3 += v * s3[i]
+                        a4 += v * s4[i]
+            gw[k, c, ky, 0], gw[k, c, ky, 1], gw[k, c, ky, 2], gw[k, c, ky, 3], gw[k, c, ky, 4] = a0, a1, a2, a3, a4
+            continue
+        for kx in range(kw):
+            s = gt.dtype.type(0)
+            for oy in range(oh):
+                for ox in range(ow):
+                    g, tap = gt[k, oy, ox], xt[c, oy + ky, ox + kx]
+                    for i in range(n):
+                        s += g[i] * tap[i]
+            gw[k, c, ky, kx] = s
+
+
 def conv2d_forward(x, weight, bias, stride, padding):
     n, _, h, w = x.shape
     k_out, _, kh, kw = weight.shape
@@ -226,10 +283,22 @@ def conv2d_backward_input(grad, weight, x_shape, stride, padding):
     return np.ascontiguousarray(gxp.reshape(n, c_in, hp, wp)[:, :, ph:ph + h, pw:pw + w])
 
 
+def batch_last_pays(n, hp, wp, oh, ow):
+    """Backward-weight's form: the plane form sums over Hp·Wp positions per image for OH·OW real ones, the
+    batch-last form over the real ones only but pays for two transposes, and wants a batch of a vector or more.
+    At b256, LeNet's conv2 (196 positions for 100): 2.73 -> 1.57 ms; conv1 (1024 for 784): 1.41 -> 1.52."""
+    return n >= 16 and hp * wp >= 1.5 * oh * ow
+
+
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     n, _, h, w = x.shape
     (ph, pw), hp, wp = padding, h + 2 * padding[0], w + 2 * padding[1]
     gw = np.empty(w_shape, grad.dtype)
+    oh, ow = grad.shape[2], grad.shape[3]
+    if batch_last_pays(n, hp, wp, oh, ow):
+        _backward_weight_batch_last(_batch_last(np.ascontiguousarray(grad), 0, 0, oh, ow),
+                                    _batch_last(x, ph, pw, hp, wp), gw)
+        return gw
     _backward_weight(_pad_channel_major(np.ascontiguousarray(grad), 0, 0, hp, wp),
                      _pad_channel_major(x, ph, pw, hp, wp), wp, w_shape[2], gw)
     return gw
