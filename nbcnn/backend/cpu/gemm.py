@@ -5,9 +5,9 @@ product can read a strided view, write into a slice of a larger array and add to
 it from each of Numba's threads with BLAS single-threaded (openblas.single_threaded).
 
 The kernels refer to BLAS by a name, nbcnn_cblas_sgemm / _dgemm, that is bound when this module loads: to NumPy's
-OpenBLAS (openblas.py says why that one), or else to `_fallback`, a compiled function with the same C signature
-that runs Numba's np.dot. The binding is looked up by name each time a kernel is compiled or loaded from the JIT
-cache, so one cache serves both.
+OpenBLAS (openblas.py says why that one), or else to `_fallback_gemm` compiled with the same C signature, which
+runs Numba's np.dot (SciPy's BLAS, whose thread count nbcnn does not manage). The binding is looked up by name
+each time a kernel is compiled or loaded from the JIT cache, so one cache serves both.
 """
 import llvmlite.binding
 import numpy as np
