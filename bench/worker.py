@@ -27,7 +27,7 @@ def _serve(fw):
             step, work = workloads.workload(req["row"], fw)
             step()  # warm-up: compilation or cache loading, first touch of buffers
             t0 = time.perf_counter()
-            step()  # sized on a warm step: sized on the warm-up, LeNet's 4 ms step got one step a repetition
+            step()  # timed warm: sized on the warm-up (kernel loading included), LeNet got one step a repetition
             inner = max(1, min(100, int(_MIN_SECONDS / max(time.perf_counter() - t0, 1e-4))))
             current = (req["row"], step, work, inner)
         _, step, work, inner = current
