@@ -5,7 +5,7 @@ import nbcnn
 import nbcnn.nn.functional as F
 import reference
 from gradcheck import check_gradients
-from nbcnn.backend.cpu import conv, conv_direct, conv_im2col, conv_winograd
+from nbcnn.backend.cpu import conv, conv_batched, conv_direct, conv_im2col, conv_winograd
 
 CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
@@ -108,7 +108,8 @@ def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
 
 
 @pytest.mark.parametrize("n, c, hw, k, kernel, stride, padding, expected", [
-    (64, 1, 28, 6, 5, 1, 2, "direct"), (64, 6, 14, 16, 5, 1, 0, "direct"),      # LeNet-5
+    (64, 1, 28, 6, 5, 1, 2, "direct"), (64, 6, 14, 16, 5, 1, 0, "batched"),     # LeNet-5
+    (8, 6, 14, 16, 5, 1, 0, "direct"),        # LeNet's conv2 at a batch too small for the batch blocks
     (8, 64, 56, 64, 3, 1, 1, "winograd"), (128, 512, 4, 512, 3, 1, 1, "winograd"),  # VGG/ResNet 3×3 layers
     (1, 512, 14, 512, 3, 1, 1, "winograd"),   # 49 tiles of 2×2
     (1, 512, 7, 512, 3, 1, 1, "im2col"),      # 16 tiles: too few for Winograd, too wide for the shifted products
@@ -154,21 +155,34 @@ def test_winograd_schedules_match_reference(monkeypatch, schedule, block_tiles, 
 
 
 @pytest.mark.parametrize("n, c, side, k, kernel, padding", [
-    (20, 6, 14, 16, 5, 0),   # LeNet's conv2: batch-last form, five taps a pass
-    (17, 2, 9, 3, 3, 0),     # batch-last, any kernel width
-    (16, 1, 28, 6, 5, 2),    # LeNet's conv1, mostly real positions: the plane form
+    (20, 6, 14, 16, 5, 0),   # LeNet's conv2: two blocks of 16 (12 zero images in the last), five taps a pass
+    (70, 6, 14, 16, 5, 0),   # two blocks of 40, the last holding 30 images
+    (17, 2, 9, 3, 3, 1),     # any kernel width, channels in blocks of 4 (one short), padding
+    (16, 1, 28, 6, 5, 2),    # LeNet's conv1, mostly real positions
 ])
-def test_direct_backward_weight_forms_match_im2col(n, c, side, k, kernel, padding):
+@pytest.mark.parametrize("module", [conv_direct, conv_batched], ids=["planes", "batched"])
+def test_direct_forms_match_im2col(module, n, c, side, k, kernel, padding):
+    """The direct convolutions' forms on the shapes where their blocking has edges, every pass, float64 and
+    float32 (the other tests' batches are too small to fill a batch block)."""
     rng = np.random.default_rng(n)
-    x = rng.standard_normal((n, c, side, side))
+    x, w, b = rng.standard_normal((n, c, side, side)), rng.standard_normal((k, c, kernel, kernel)), rng.standard_normal(k)
     out = side + 2 * padding - kernel + 1
     gy = rng.standard_normal((n, k, out, out))
+    args = (1, 1), (padding, padding)
+    want = (conv_im2col.conv2d_forward(x, w, b, *args), conv_im2col.conv2d_backward_input(gy, w, x.shape, *args),
+            conv_im2col.conv2d_backward_weight(gy, x, w.shape, *args))
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 2e-4)):
+        x_, w_, b_, gy_ = (a.astype(dtype) for a in (x, w, b, gy))
+        got = (module.conv2d_forward(x_, w_, b_, *args), module.conv2d_backward_input(gy_, w_, x.shape, *args),
+               module.conv2d_backward_weight(gy_, x_, w.shape, *args))
+        for g, e in zip(got, want):
+            assert g.dtype == dtype
+            np.testing.assert_allclose(g, e, rtol=tol, atol=tol * np.abs(e).max())
+
+
+@pytest.mark.parametrize("n, side, padding, expect", [(256, 14, 0, True), (64, 14, 0, True), (8, 14, 0, False),
+                                                      (256, 28, 2, False)])
+def test_batched_form_where_planes_are_mostly_padding(n, side, padding, expect):
     hp = side + 2 * padding
-    expect_batch_last = (n, side) != (16, 28)
-    assert conv_direct.batch_last_pays(n, hp, hp, out, out) == expect_batch_last
-    got = conv_direct.conv2d_backward_weight(gy, x, (k, c, kernel, kernel), (1, 1), (padding, padding))
-    want = conv_im2col.conv2d_backward_weight(gy, x, (k, c, kernel, kernel), (1, 1), (padding, padding))
-    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
-    got32 = conv_direct.conv2d_backward_weight(gy.astype(np.float32), x.astype(np.float32), (k, c, kernel, kernel),
-                                               (1, 1), (padding, padding))
-    np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-3)
+    assert conv_batched.pays(n, hp, hp, hp - 4, hp - 4) == expect
+    assert 8 <= conv_batched.block_size(n) <= 64 and conv_batched.block_size(n) % 8 == 0

@@ -1,7 +1,9 @@
 """2-D convolution kernels: one algorithm per module, chosen here by the layer's shape.
 
-- conv_direct: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops over L1-sized planes; a lowered product
-  would be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic.
+- conv_direct and conv_batched: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops; a lowered product would be
+  a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
+  batches ≥ 16 where the padded planes are ≥ 1.5× the output (conv2: 1.7–1.9× faster a pass at b256), conv_direct's
+  zero-padded planes otherwise.
 - conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG and
   ResNet at the benchmarks' batches, 3-channel stems included). F(2×2, 3×3): 2.25× fewer multiplications, the
   products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
@@ -15,9 +17,10 @@ Measured on the 2-vCPU Xeon (bench/README.md). `_FORCE` names one module for eve
 import numpy as np
 from numba import njit, prange
 
-from . import conv_direct, conv_im2col, conv_shifted, conv_winograd
+from . import conv_batched, conv_direct, conv_im2col, conv_shifted, conv_winograd
 
-ALGORITHMS = {"direct": conv_direct, "winograd": conv_winograd, "shifted": conv_shifted, "im2col": conv_im2col}
+ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_winograd, "shifted": conv_shifted,
+              "im2col": conv_im2col}
 _FORCE = None  # an ALGORITHMS key, or None to choose by shape
 
 
@@ -27,7 +30,9 @@ def choose(x_shape, w_shape, stride, padding):
         return _FORCE
     (n, c_in, h, w), k_out = x_shape, w_shape[0]
     if tuple(stride) == (1, 1) and c_in * k_out <= 128:
-        return "direct"
+        hp, wp = h + 2 * padding[0], w + 2 * padding[1]
+        oh, ow = hp - w_shape[2] + 1, wp - w_shape[3] + 1
+        return "batched" if conv_batched.pays(n, hp, wp, oh, ow) else "direct"
     if (conv_winograd.supports(w_shape, stride, padding) and k_out >= 16
             and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 40):
         return "winograd"
