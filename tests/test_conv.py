@@ -180,9 +180,13 @@ def test_direct_forms_match_im2col(module, n, c, side, k, kernel, padding):
             np.testing.assert_allclose(g, e, rtol=tol, atol=tol * np.abs(e).max())
 
 
-@pytest.mark.parametrize("n, side, padding, expect", [(256, 14, 0, True), (64, 14, 0, True), (8, 14, 0, False),
-                                                      (256, 28, 2, False)])
-def test_batched_form_where_planes_are_mostly_padding(n, side, padding, expect):
+@pytest.mark.parametrize("n, side, padding, forward, expect", [
+    (256, 14, 0, True, True), (64, 14, 0, True, True), (8, 14, 0, True, False), (8, 14, 0, False, False),
+    (256, 28, 2, True, False), (256, 28, 2, False, True),   # conv1: planes forward, batched backward
+])
+def test_batched_form_where_it_pays(n, side, padding, forward, expect):
     hp = side + 2 * padding
-    assert conv_batched.pays(n, hp, hp, hp - 4, hp - 4) == expect
+    assert conv_batched.pays(n, hp, hp, hp - 4, hp - 4, forward) == expect
+    assert conv.choose((n, 6, side, side), (16, 6, 5, 5), (1, 1), (padding, padding), forward) == (
+        "batched" if expect else "direct")
     assert 8 <= conv_batched.block_size(n) <= 64 and conv_batched.block_size(n) % 8 == 0

@@ -2,8 +2,8 @@
 
 - conv_direct and conv_batched: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops; a lowered product would be
   a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
-  batches ≥ 16 where the padded planes are ≥ 1.5× the output (conv2: 1.7–1.9× faster a pass at b256), conv_direct's
-  zero-padded planes otherwise.
+  batches ≥ 16 (conv2: 1.7–1.9× faster a pass at b256) except for a forward pass over planes that are mostly
+  real positions (conv1), conv_direct's zero-padded planes otherwise.
 - conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG and
   ResNet at the benchmarks' batches, 3-channel stems included). F(2×2, 3×3): 2.25× fewer multiplications, the
   products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
@@ -24,15 +24,16 @@ ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_w
 _FORCE = None  # an ALGORITHMS key, or None to choose by shape
 
 
-def choose(x_shape, w_shape, stride, padding):
-    """The ALGORITHMS key for a convolution of input (N, C, H, W) with weight (K, C, kh, kw)."""
+def choose(x_shape, w_shape, stride, padding, forward=True):
+    """The ALGORITHMS key for a convolution of input (N, C, H, W) with weight (K, C, kh, kw), for its forward pass
+    or (forward=False) its backward passes."""
     if _FORCE is not None:
         return _FORCE
     (n, c_in, h, w), k_out = x_shape, w_shape[0]
     if tuple(stride) == (1, 1) and c_in * k_out <= 128:
         hp, wp = h + 2 * padding[0], w + 2 * padding[1]
         oh, ow = hp - w_shape[2] + 1, wp - w_shape[3] + 1
-        return "batched" if conv_batched.pays(n, hp, wp, oh, ow) else "direct"
+        return "batched" if conv_batched.pays(n, hp, wp, oh, ow, forward) else "direct"
     if (conv_winograd.supports(w_shape, stride, padding) and k_out >= 16
             and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 40):
         return "winograd"
@@ -41,8 +42,8 @@ def choose(x_shape, w_shape, stride, padding):
     return "im2col"
 
 
-def _algorithm(x_shape, w_shape, stride, padding):
-    name = choose(x_shape, w_shape, stride, padding)
+def _algorithm(x_shape, w_shape, stride, padding, forward=True):
+    name = choose(x_shape, w_shape, stride, padding, forward)
     algo = ALGORITHMS[name]
     if not algo.supports(w_shape, stride, padding):
         raise ValueError(f"conv algorithm {name!r} cannot run stride {stride}, padding {padding}")
@@ -54,12 +55,13 @@ def conv2d_forward(x, weight, bias, stride, padding):
 
 
 def conv2d_backward_input(grad, weight, x_shape, stride, padding):
-    return _algorithm(x_shape, weight.shape, stride, padding).conv2d_backward_input(grad, weight, x_shape, stride,
-                                                                                     padding)
+    algo = _algorithm(x_shape, weight.shape, stride, padding, forward=False)
+    return algo.conv2d_backward_input(grad, weight, x_shape, stride, padding)
 
 
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
-    return _algorithm(x.shape, w_shape, stride, padding).conv2d_backward_weight(grad, x, w_shape, stride, padding)
+    algo = _algorithm(x.shape, w_shape, stride, padding, forward=False)
+    return algo.conv2d_backward_weight(grad, x, w_shape, stride, padding)
 
 
 @njit(parallel=True, cache=True, fastmath=True)

@@ -24,12 +24,15 @@ def supports(w_shape, stride, padding):
     return tuple(stride) == (1, 1)
 
 
-def pays(n, hp, wp, oh, ow):
-    """Whether this form beats conv_direct's planes: it needs a batch of 16 or more, and planes at least 1.5 times
-    the size of the output, whose junk positions it skips. At b256: LeNet's conv2 (196 for 100) 1.7–1.9× faster
-    each pass; conv1 (1024 for 784) forward and backward-weight no faster (0.67 and 1.18 ms either way), so conv1
-    keeps the planes. At b8 the planes are faster (one block of 8 images: short passes)."""
-    return n >= 16 and hp * wp >= 1.5 * oh * ow
+def pays(n, hp, wp, oh, ow, forward=True):
+    """Whether this form beats conv_direct's planes. It needs a batch of 16 or more. A forward pass also needs
+    planes at least 1.5 times the size of the output, whose junk positions it skips: with one input channel
+    (LeNet's conv1, 1024 padded positions for 784) each output takes 25 multiply-adds, and writing it back from
+    the blocks costs more than the planes' junk (b64, alternating: 0.30 vs 0.21 ms). Its backward passes are
+    faster batched (backward-weight 0.29 vs 0.33 ms at b64, 1.19 vs 1.41 at b256; backward-input 0.38 vs 0.47).
+    LeNet's conv2 (196 for 100) is 1.7–1.9× faster batched each pass at b256. At b8 the planes are faster (one
+    block of 8 images: short passes)."""
+    return n >= 16 and (not forward or hp * wp >= 1.5 * oh * ow)
 
 
 def block_size(n):
