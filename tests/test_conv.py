@@ -165,7 +165,8 @@ def test_direct_forms_match_im2col(module, n, c, side, k, kernel, padding):
     """The direct convolutions' forms on the shapes where their blocking has edges, every pass, float64 and
     float32 (the other tests' batches are too small to fill a batch block)."""
     rng = np.random.default_rng(n)
-    x, w, b = rng.standard_normal((n, c, side, side)), rng.standard_normal((k, c, kernel, kernel)), rng.standard_normal(k)
+    x, w = rng.standard_normal((n, c, side, side)), rng.standard_normal((k, c, kernel, kernel))
+    b = rng.standard_normal(k)
     out = side + 2 * padding - kernel + 1
     gy = rng.standard_normal((n, k, out, out))
     args = (1, 1), (padding, padding)

@@ -58,7 +58,7 @@ def _to_blocks(x, top, left, hp, wp, bs):
         dst[(left + w) * bs:] = 0
         images = min(n - b * bs, bs)
         i = 0
-        while i + 8 <= images:  # eight images' rows at once: eight adjacent stores per column (one at a time: 2× slower)
+        while i + 8 <= images:  # eight images' rows at once: adjacent stores per column (one at a time: 2× slower)
             j = b * bs + i
             s0, s1, s2, s3 = x[j, ch, y], x[j + 1, ch, y], x[j + 2, ch, y], x[j + 3, ch, y]
             s4, s5, s6, s7 = x[j + 4, ch, y], x[j + 5, ch, y], x[j + 6, ch, y], x[j + 7, ch, y]
@@ -121,8 +121,8 @@ def _forward(xb, w, bias, bs, y):
 
 @njit(parallel=True, cache=True, fastmath=True)
 def _backward_input(gb, w, ph, pw, bs, gx):
-    # gb (N/B, K, OH, (OW + 2·(kw − 1))·B): the gradient's rows with kw − 1 zero columns each side -> gx (N, C, H, W).
-    # Input row y takes gradient rows oy = y + ph − ky inside [0, OH); its column x, padded px = x + pw, takes
+    # gb (N/B, K, OH, (OW + 2·(kw − 1))·B): the gradient's rows with kw − 1 zero columns each side
+    # -> gx (N, C, H, W). Input row y takes gradient rows oy = y + ph − ky inside [0, OH); its column x, padded px = x + pw, takes
     # Σ_kx w[ky, kx]·g[oy, px − kx] = Σ_kx' w[ky, kw − 1 − kx']·gb[oy, px + kx'], a gather over the shifted row.
     # One parallel iteration per (batch block, block of input channels, input row).
     nb, k_out, oh = gb.shape[0], gb.shape[1], gb.shape[2]
