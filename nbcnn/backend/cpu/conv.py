@@ -1,7 +1,7 @@
 """2-D convolution kernels: one algorithm per module, chosen here by the layer's shape.
 
-- conv_direct and conv_batched: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops; a lowered product would be
-  a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
+- conv_direct and conv_batched: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops; a lowered product would
+  be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
   batches ≥ 16 (conv2: 1.7–1.9× faster a pass at b256) except for a forward pass over planes that are mostly
   real positions (conv1), conv_direct's zero-padded planes otherwise.
 - conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG and

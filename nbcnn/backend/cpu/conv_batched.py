@@ -122,8 +122,9 @@ def _forward(xb, w, bias, bs, y):
 @njit(parallel=True, cache=True, fastmath=True)
 def _backward_input(gb, w, ph, pw, bs, gx):
     # gb (N/B, K, OH, (OW + 2·(kw − 1))·B): the gradient's rows with kw − 1 zero columns each side
-    # -> gx (N, C, H, W). Input row y takes gradient rows oy = y + ph − ky inside [0, OH); its column x, padded px = x + pw, takes
-    # Σ_kx w[ky, kx]·g[oy, px − kx] = Σ_kx' w[ky, kw − 1 − kx']·gb[oy, px + kx'], a gather over the shifted row.
+    # -> gx (N, C, H, W). Input row y takes gradient rows oy = y + ph − ky inside [0, OH); its column x, padded
+    # px = x + pw, takes Σ_kx w[ky, kx]·g[oy, px − kx] = Σ_kx' w[ky, kw − 1 − kx']·gb[oy, px + kx'], a gather
+    # over the shifted row.
     # One parallel iteration per (batch block, block of input channels, input row).
     nb, k_out, oh = gb.shape[0], gb.shape[1], gb.shape[2]
     c_in, h, w_in = gx.shape[1], gx.shape[2], gx.shape[3]
