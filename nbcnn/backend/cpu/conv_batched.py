@@ -195,28 +195,34 @@ def _dot_pair(g, h, src, step, span, out):
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def _backward_weight(gb, xb, bs, gw):
-    # gb (N/B, K, OH, OW·B), xb (N/B, C, Hp, Wp·B) -> gw (K, C, kh, kw). For a gradient row and the input row ky
-    # below it, the sums over a row's positions and the block's images are one contiguous reduction, OW·B long,
-    # the taps kx·B apart. One parallel iteration per (pair of output channels, input channel, kernel row).
+def _backward_weight(gb, xb, bs, chunks, parts):
+    # gb (N/B, K, OH, OW·B), xb (N/B, C, Hp, Wp·B) -> parts (N/B·chunks, K, C, kh, kw), summed by the caller. For a
+    # gradient row and the input row ky below it, the sums over a row's positions and the block's images are one
+    # contiguous reduction, OW·B long, the taps kx·B apart. One parallel iteration per (batch block, run of
+    # gradient rows, pair of output channels, input channel), every kernel row inside: the rows it reads stay in
+    # cache for all kh·kw taps (a kernel row an iteration re-read the whole batch per row: LeNet's conv1 at b256,
+    # 4.8 MB of gradient, went to memory each time).
     nb, k_out, oh = gb.shape[0], gb.shape[1], gb.shape[2]
-    c_in, kh, kw = gw.shape[1], gw.shape[2], gw.shape[3]
+    c_in, kh, kw = parts.shape[2], parts.shape[3], parts.shape[4]
     span, pairs = gb.shape[3], (k_out + 1) // 2
-    for t in prange(pairs * c_in * kh):
-        k, c, ky = t // (c_in * kh) * 2, t // kh % c_in, t % kh
+    for t in prange(nb * chunks * pairs * c_in):
+        bc, k, c = t // (pairs * c_in), t // c_in % pairs * 2, t % c_in
+        b, chunk = bc // chunks, bc % chunks
         k1 = min(k + 1, k_out - 1)  # an odd last channel is paired with itself and written once
-        acc = np.zeros((2, kw), np.float64)
-        part = np.empty((2, kw), gw.dtype)
-        for b in range(nb):
-            for oy in range(oh):
+        acc = np.zeros((kh, 2, kw), np.float64)
+        part = np.empty((2, kw), parts.dtype)
+        for oy in range(chunk * oh // chunks, (chunk + 1) * oh // chunks):
+            g, h = gb[b, k, oy], gb[b, k1, oy]
+            for ky in range(kh):
                 part[:] = 0
                 if kw == 5:
-                    _dot5_pair(gb[b, k, oy], gb[b, k1, oy], xb[b, c, oy + ky], bs, span, part)
+                    _dot5_pair(g, h, xb[b, c, oy + ky], bs, span, part)
                 else:
-                    _dot_pair(gb[b, k, oy], gb[b, k1, oy], xb[b, c, oy + ky], bs, span, part)
-                acc += part  # rows summed in float64: the batch's sum stays exact in float32 at any batch
-        gw[k, c, ky] = acc[0]
-        gw[k1, c, ky] = acc[1]
+                    _dot_pair(g, h, xb[b, c, oy + ky], bs, span, part)
+                acc[ky] += part  # rows summed in float64: the batch's sum stays exact in float32 at any batch
+        for ky in range(kh):
+            parts[bc, k, c, ky] = acc[ky, 0]
+            parts[bc, k1, c, ky] = acc[ky, 1]
 
 
 def conv2d_forward(x, weight, bias, stride, padding):
@@ -244,7 +250,9 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     (ph, pw), hp, wp = padding, x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     oh, ow = grad.shape[2], grad.shape[3]
     bs = block_size(x.shape[0])
-    gw = np.empty(w_shape, grad.dtype)
+    nb, pairs = (x.shape[0] + bs - 1) // bs, (w_shape[0] + 1) // 2
+    chunks = min(oh, -(-16 // (nb * pairs * w_shape[1])))  # 16 iterations or more for the two threads to share
+    parts = np.empty((nb * chunks,) + tuple(w_shape), np.float64)
     _backward_weight(_to_blocks(np.ascontiguousarray(grad), 0, 0, oh, ow, bs), _to_blocks(x, ph, pw, hp, wp, bs),
-                     bs, gw)
-    return gw
+                     bs, chunks, parts)
+    return parts.sum(axis=0).astype(grad.dtype)
