@@ -59,14 +59,23 @@ def test_padding_over_half_the_kernel_is_rejected():
     ((3, 2, 1), (2, 3, 8, 8)), ((3, 2, 1), (1, 2, 7, 9)), ((3, 2, 0), (1, 2, 9, 6)), ((3, 2, 2), (1, 2, 5, 4)),
 ])
 def test_max_pool_fast_paths_match_the_general_loop(window, shape):
-    """The 2×2/2 and 3×3/2 paths keep the general loop's values, argmax, tie rule and NaN handling."""
+    """The 2×2/2 and 3×3/2 paths keep the general loop's values, argmax, tie rule, NaN handling and gradients."""
     from nbcnn.backend.cpu import pool
     kernel, stride, padding = window
     x = np.round(np.random.default_rng(4).standard_normal(shape), 1).astype(np.float32)  # rounding makes ties
     x[0, 0, 0, :2] = x[0, 0, 1, 0] = 9.0
     x[0, 1, 0, 1] = np.nan
-    y, argmax = pool.max_pool2d_forward(x, (kernel, kernel), (stride, stride), (padding, padding))
-    y_general, argmax_general = np.empty_like(y), np.empty_like(argmax)
+    y, record = pool.max_pool2d_forward(x, (kernel, kernel), (stride, stride), (padding, padding))
+    y_general, argmax_general = np.empty_like(y), np.empty(y.shape, np.int32)
     pool._max_pool(x, kernel, kernel, stride, stride, padding, padding, y_general, argmax_general)
     np.testing.assert_array_equal(y, y_general)
+    argmax = record
+    if kernel == 2:  # the 2×2 path records the place in the window, 0–3 row-major
+        assert record.dtype == np.int8
+        oy, ox = np.indices(y.shape[2:])
+        argmax = (2 * oy + record // 2) * shape[3] + 2 * ox + record % 2
     np.testing.assert_array_equal(argmax, argmax_general)
+    g = np.random.default_rng(5).standard_normal(y.shape).astype(np.float32)
+    gx_general = np.empty(shape, np.float32)
+    pool._max_pool_grad(g, argmax_general, gx_general)
+    np.testing.assert_array_equal(pool.max_pool2d_backward(g, record, shape), gx_general)

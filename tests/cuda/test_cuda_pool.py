@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from cudacheck import check, gpu, to_host
+from cudacheck import assert_close, check, cpu, gpu, to_host
+from nbcnn.shapes import window_output_shape
 
 rng = np.random.default_rng(5)
 
@@ -14,16 +15,27 @@ def _distinct(shape):
     return rng.permutation(np.prod(shape)).reshape(shape) / 7.0
 
 
+def _max_pool_both(x, kernel, stride, padding):
+    """Forward and backward (a random gradient) on each backend with its own record of the maxima: the record is
+    private to a backend (the CPU keeps a 2×2 window's maximum as its place in the window, one byte)."""
+    g = rng.standard_normal(window_output_shape(x.shape, kernel, stride, padding))
+    y_cpu, record = cpu.max_pool2d_forward(x, kernel, stride, padding)
+    gx_cpu = cpu.max_pool2d_backward(g, record, x.shape)
+    y_gpu, record = gpu.max_pool2d_forward(gpu.asarray(x), kernel, stride, padding)
+    gx_gpu = gpu.max_pool2d_backward(gpu.asarray(g), record, x.shape)
+    return (to_host(y_gpu), to_host(gx_gpu)), (y_cpu, gx_cpu)
+
+
 @pytest.mark.parametrize("kernel, stride, padding", CASES, ids=str)
 def test_max_pool(kernel, stride, padding):
-    x = _distinct((2, 3, 6, 5))
-    y, argmax = check("max_pool2d_forward", x, kernel, stride, padding)
-    check("max_pool2d_backward", rng.standard_normal(y.shape), argmax, x.shape, rtol=1e-12)
+    got, want = _max_pool_both(_distinct((2, 3, 6, 5)), kernel, stride, padding)
+    assert_close(got, want, rtol=1e-12)
 
 
 def test_max_pool_ties_keep_the_first_element():
-    x = np.zeros((1, 1, 4, 4), np.float32)
-    check("max_pool2d_forward", x, (2, 2), (2, 2), (0, 0))
+    got, want = _max_pool_both(np.zeros((1, 1, 4, 4), np.float32), (2, 2), (2, 2), (0, 0))
+    assert_close(got, want, rtol=1e-6)
+    assert np.count_nonzero(want[1]) == 4 and np.all(want[1][0, 0, ::2, ::2] != 0)  # each window's first element
 
 
 @pytest.mark.parametrize("kernel, stride, padding", CASES, ids=str)
