@@ -97,11 +97,12 @@ class Function:
         from .tensor import Tensor
 
         device = _common_device(cls.__name__, inputs)
-        needs = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        grad_mode = is_grad_enabled()  # under no_grad no input needs a gradient: forward can skip what backward needs
+        needs = tuple(grad_mode and isinstance(t, Tensor) and t.requires_grad for t in inputs)
         fn = cls(backends.get(device), needs)
         arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
         out = fn.forward(*arrays, **options)
-        record = any(needs) and is_grad_enabled()
+        record = any(needs)
         result = Tensor._wrap(out, device, requires_grad=record)
         if record:
             fn.edges = tuple(_edge(t) for t in inputs)

@@ -79,3 +79,23 @@ def test_max_pool_fast_paths_match_the_general_loop(window, shape):
     gx_general = np.empty(shape, np.float32)
     pool._max_pool_grad(g, argmax_general, gx_general)
     np.testing.assert_array_equal(pool.max_pool2d_backward(g, record, shape), gx_general)
+
+
+@pytest.mark.parametrize("window, shape", [
+    ((2, 2, 0), (2, 3, 8, 8)), ((2, 2, 0), (1, 2, 7, 9)), ((3, 2, 1), (2, 3, 8, 8)), ((3, 2, 1), (1, 2, 7, 9)),
+    ((3, 1, 1), (1, 2, 6, 5)), ((3, 3, 1), (1, 2, 10, 7)),   # overlapping windows; a gap between windows
+])
+def test_max_pool_without_record_keeps_the_values(window, shape):
+    """Inference's path (no gradient wanted) computes the maxima without their places: the same values, NaN
+    inside a window's first element kept, NaN elsewhere passed over, as the recording kernels do."""
+    from nbcnn.backend.cpu import pool
+    kernel, stride, padding = window
+    x = np.round(np.random.default_rng(6).standard_normal(shape), 1).astype(np.float32)
+    x[0, 0, 1, 1] = x[0, 1, 0, 0] = x[0, 1, 2:5, 3] = np.nan  # a lone NaN, a window's first, a NaN column
+    args = (kernel, kernel), (stride, stride), (padding, padding)
+    y, record = pool.max_pool2d_forward(x, *args)
+    values, none = pool.max_pool2d_forward(x, *args, record=False)
+    assert none is None and record is not None
+    np.testing.assert_array_equal(values, y)
+    with nbcnn.no_grad():
+        np.testing.assert_array_equal(F.max_pool2d(nbcnn.tensor(x, requires_grad=True), *args).numpy(), y)

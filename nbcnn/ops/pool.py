@@ -6,7 +6,7 @@ class MaxPool2d(Function):
     """Ties send the whole gradient to the first maximal element of the window, in row-major order."""
 
     def forward(self, x, kernel, stride, padding):
-        y, argmax = self.backend.max_pool2d_forward(x, kernel, stride, padding)
+        y, argmax = self.backend.max_pool2d_forward(x, kernel, stride, padding, record=self.needs_input_grad[0])
         self.save_for_backward(argmax, x.shape)
         return y
 
