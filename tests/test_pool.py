@@ -83,7 +83,7 @@ def test_max_pool_fast_paths_match_the_general_loop(window, shape):
 
 @pytest.mark.parametrize("window, shape", [
     ((2, 2, 0), (2, 3, 8, 8)), ((2, 2, 0), (1, 2, 7, 9)), ((3, 2, 1), (2, 3, 8, 8)), ((3, 2, 1), (1, 2, 7, 9)),
-    ((3, 1, 1), (1, 2, 6, 5)), ((3, 3, 1), (1, 2, 10, 7)),   # overlapping windows; a gap between windows
+    ((3, 1, 1), (1, 2, 6, 5)), ((3, 3, 1), (1, 2, 10, 7)), ((3, 2, 0), (1, 2, 9, 6)),  # overlaps, gaps
 ])
 def test_max_pool_without_record_keeps_the_values(window, shape):
     """Inference's path (no gradient wanted) computes the maxima without their places: the same values, NaN

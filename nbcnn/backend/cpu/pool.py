@@ -116,10 +116,11 @@ def _max_pool_3x3s2(x, ph, pw, y, argmax):
 
 @njit(parallel=True, cache=True)
 def _max_pool_values(x, kh, kw, sh, sw, ph, pw, y):
-    """The maxima without their places, when no gradient will flow back (inference): each output row's window
-    rows are first reduced column by column (a loop that vectorises), then each window's columns. window_max's
-    NaN rule, kept: a NaN is the maximum when it is the window's first element, and passed over elsewhere.
-    ResNet's 3×3/2 stem pool at b8: 4.6 -> 2.4 ms."""
+    """The maxima of windows 3 wide (kw = 3) without their places, when no gradient will flow back (inference):
+    each output row's window rows are first reduced column by column (a loop that vectorises), then each
+    window's three columns. window_max's NaN rule is kept: a NaN is the maximum when it is the window's first
+    element, and passed over elsewhere.
+    ResNet's 3×3/2 stem pool at b8: 4.9 -> 2.3 ms; GoogLeNet's 3×3/1 on 192×28² at b8: 10.9 -> 1.6 ms."""
     n, c, h, w = x.shape
     oh, ow = y.shape[2], y.shape[3]
     for t in prange(n * c):
@@ -137,16 +138,13 @@ def _max_pool_values(x, kh, kw, sh, sw, ph, pw, y):
             out, top = y[i, ch, oy], plane[first]
             inner_lo = min(ow, (pw + sw - 1) // sw)  # windows wholly inside horizontally: [inner_lo, inner_hi)
             inner_hi = max(inner_lo, min(ow, (w - kw + pw) // sw + 1))
-            if kw == 3:  # selects over three columns, a loop that vectorises
-                for ox in range(inner_lo, inner_hi):
-                    q = ox * sw - pw
-                    m, v1, v2, f = columns[q], columns[q + 1], columns[q + 2], top[q]
-                    m = v1 if v1 > m else m
-                    m = v2 if v2 > m else m
-                    out[ox] = f if f != f else m  # the window's first element: NaN stays NaN
-            else:
-                inner_hi = inner_lo
-            for ox in range(ow):
+            for ox in range(inner_lo, inner_hi):  # selects over three columns, a loop that vectorises
+                q = ox * sw - pw
+                m, v1, v2, f = columns[q], columns[q + 1], columns[q + 2], top[q]
+                m = v1 if v1 > m else m
+                m = v2 if v2 > m else m
+                out[ox] = f if f != f else m  # the window's first element: NaN stays NaN
+            for ox in range(ow):  # windows cut by the left or right edge
                 if inner_lo <= ox < inner_hi:
                     continue
                 x0 = ox * sw - pw
@@ -215,13 +213,13 @@ def max_pool2d_forward(x, kernel, stride, padding, record=True):
     False (no gradient wanted)."""
     shape = window_output_shape(x.shape, kernel, stride, padding)
     y = np.empty(shape, x.dtype)
-    if not record:
-        _max_pool_values(x, *kernel, *stride, *padding, y)
-        return y, None
     if tuple(kernel) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0):
         code = np.empty(shape, np.int8)
-        _max_pool_2x2(x, y, code)  # 6× faster than the general loop on LeNet-5's first pool
-        return y, code
+        _max_pool_2x2(x, y, code)  # 6× faster than the general loop on LeNet-5's first pool; a byte per window
+        return y, (code if record else None)
+    if not record and kernel[1] == 3:  # _max_pool_values's fast loop is for windows 3 wide
+        _max_pool_values(x, *kernel, *stride, *padding, y)
+        return y, None
     argmax = np.empty(shape, np.int32)
     if tuple(kernel) == (3, 3) and tuple(stride) == (2, 2):
         _max_pool_3x3s2(x, *padding, y, argmax)  # 3× faster on ResNet's stem pool
