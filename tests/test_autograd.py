@@ -29,6 +29,27 @@ def test_residual_block_gradient():
     check_gradients(block, x, w1, w2)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_sums_take_the_parallel_add(dtype, monkeypatch):
+    """Same-shape sums past the parallel threshold (residual connections, gradients meeting in backward) run
+    in a Numba kernel; anything else, broadcasting or strided, stays NumPy's."""
+    from nbcnn.backend.cpu import arrays
+    calls, kernel = [], arrays._add
+    monkeypatch.setattr(arrays, "_add", lambda *args: calls.append(1) or kernel(*args))
+    rng = np.random.default_rng(7)
+    a, b = (rng.standard_normal((3, arrays._PARALLEL_ADD // 2 + 5)).astype(dtype) for _ in range(2))
+    total = arrays.add(a, b)
+    assert total.dtype == dtype and total.shape == a.shape
+    np.testing.assert_array_equal(total, a + b)
+    np.testing.assert_array_equal(arrays.add(a[:, ::2], b[:, ::2]), a[:, ::2] + b[:, ::2])
+    np.testing.assert_array_equal(arrays.add(a, b[:1]), a + b[:1])
+    x = nbcnn.tensor(a, requires_grad=True)
+    y = x + x  # two gradients of x's size meet in backward
+    y.backward(nbcnn.tensor(b))
+    np.testing.assert_array_equal(x.grad.numpy(), b + b)
+    assert len(calls) == 3  # the first sum, x + x and backward's, not the strided or broadcast ones
+
+
 def test_broadcasting_gradients_reduce_to_input_shape():
     a = np.random.default_rng(2).standard_normal((4, 3))
     b = np.random.default_rng(3).standard_normal((3,))

@@ -1,7 +1,18 @@
-"""Array plumbing and broadcasting arithmetic for the CPU backend: NumPy already does these at memory speed."""
+"""Array plumbing and broadcasting arithmetic for the CPU backend: NumPy does these at one core's memory speed,
+which is enough except for the large same-shape sums of residual connections (forward, and gradients meeting in
+backward), where both cores pay."""
 import numpy as np
+from numba import njit, prange
 
 from . import blas
+
+_PARALLEL_ADD = 1 << 15  # elements; below this a parallel launch costs more than it saves
+
+
+@njit(parallel=True, cache=True)
+def _add(a, b, out):
+    for i in prange(a.size):
+        out[i] = a[i] + b[i]
 
 
 def asarray(array):
@@ -37,6 +48,11 @@ def copy(a):
 
 
 def add(a, b):
+    if (a.shape == b.shape and a.dtype == b.dtype and a.size >= _PARALLEL_ADD and a.flags.c_contiguous
+            and b.flags.c_contiguous):  # ResNet's (8, 64, 56, 56) sums: 0.71 -> 0.34 ms
+        out = np.empty_like(a)
+        _add(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+        return out
     return np.add(a, b)
 
 
