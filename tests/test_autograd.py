@@ -50,6 +50,22 @@ def test_large_sums_take_the_parallel_add(dtype, monkeypatch):
     assert len(calls) == 3  # the first sum, x + x and backward's, not the strided or broadcast ones
 
 
+def test_callers_gradient_is_not_kept_by_a_leaf():
+    """backward(g) reads the caller's array without copying it, except where a leaf would keep it (or a view of
+    it) as .grad: the caller may reuse its array afterwards."""
+    g = np.arange(6.0).reshape(2, 3)
+    x = nbcnn.tensor(np.ones(6), requires_grad=True, dtype=np.float64)
+    x.reshape(2, 3).backward(g)  # reshape hands the leaf a view of g
+    w = nbcnn.tensor(np.ones((2, 3)), requires_grad=True, dtype=np.float64)
+    w.backward(g)  # the root is itself a leaf
+    h = nbcnn.tensor(np.ones((2, 3)), requires_grad=True, dtype=np.float64)
+    (h * 2.0).backward(g)  # a computed gradient: no copy needed, none made
+    g[:] = -1
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(6.0))
+    np.testing.assert_array_equal(w.grad.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(h.grad.numpy(), 2 * np.arange(6.0).reshape(2, 3))
+
+
 def test_broadcasting_gradients_reduce_to_input_shape():
     a = np.random.default_rng(2).standard_normal((4, 3))
     b = np.random.default_rng(3).standard_normal((3,))

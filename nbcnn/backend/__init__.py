@@ -7,7 +7,7 @@ import importlib
 
 KERNELS = (
     # arrays
-    "asarray", "to_numpy", "zeros", "zeros_like", "ones_like", "full", "astype", "copy",
+    "asarray", "to_numpy", "zeros", "zeros_like", "ones_like", "full", "astype", "copy", "may_share_memory",
     # elementwise and reductions (NumPy broadcasting semantics)
     "add", "sub", "mul", "div", "neg", "exp", "log", "matmul", "transpose2d",
     "sum", "sum_to_shape", "concatenate", "split",

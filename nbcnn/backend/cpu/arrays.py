@@ -47,6 +47,10 @@ def copy(a):
     return a.copy()
 
 
+def may_share_memory(a, b):
+    return np.may_share_memory(a, b)
+
+
 def add(a, b):
     if (a.shape == b.shape and a.dtype == b.dtype and a.size >= _PARALLEL_ADD and a.flags.c_contiguous
             and b.flags.c_contiguous):  # ResNet's (8, 64, 56, 56) sums: 0.71 -> 0.34 ms
