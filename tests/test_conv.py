@@ -115,7 +115,8 @@ def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
     (1, 512, 7, 512, 3, 1, 1, "im2col"),      # 16 tiles: too few for Winograd, too wide for the shifted products
     (1, 128, 7, 128, 3, 1, 1, "shifted"),     # too few tiles, narrow enough for the shifted products
     (1, 64, 27, 192, 5, 1, 2, "shifted"),     # AlexNet's 5×5 layer
-    (8, 3, 224, 64, 3, 1, 1, "winograd"),     # a 3-channel 3×3 stem
+    (8, 3, 224, 64, 3, 1, 1, "im2col"),       # a 3-channel 3×3 stem: too few channels for Winograd's transforms
+    (8, 16, 56, 64, 3, 1, 1, "winograd"),
     (8, 3, 224, 64, 7, 2, 3, "im2col"),       # ResNet's 7×7 stride-2 stem
     (8, 64, 56, 128, 3, 2, 1, "im2col"), (8, 64, 56, 128, 1, 2, 0, "im2col"),  # strided ResNet layers
     (8, 16, 16, 16, 3, 1, 3, "im2col"),       # padding neither stride-1 algorithm takes

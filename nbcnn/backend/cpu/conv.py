@@ -4,10 +4,12 @@
   be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
   batches ≥ 16 (conv2: 1.7–1.9× faster a pass at b256) except for a forward pass over planes that are mostly
   real positions (conv1), conv_direct's zero-padded planes otherwise.
-- conv_winograd: 3×3, stride 1, padding ≤ 2, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG and
-  ResNet at the benchmarks' batches, 3-channel stems included). F(2×2, 3×3): 2.25× fewer multiplications, the
+- conv_winograd: 3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG
+  and ResNet at the benchmarks' batches but the 3-channel stems). F(2×2, 3×3): 2.25× fewer multiplications, the
   products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
-  images of 7²) im2col's one fat product is faster forward.
+  images of 7²) im2col's one fat product is faster forward, and with 3 input channels the transforms cost more
+  than they save (CIFAR's 3→64 stem at b128: forward 6.0 → 4.0 ms, backward-weight 11.8 → 5.6 with im2col; at
+  8 channels the two are even, at 16 Winograd leads).
 - conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel
   sizes, few tiles). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no
   im2col. Forward measured 1.2–1.5× faster than im2col at 64 and 128 channels, even at 256, 1.5× slower at 512.
@@ -34,7 +36,7 @@ def choose(x_shape, w_shape, stride, padding, forward=True):
         hp, wp = h + 2 * padding[0], w + 2 * padding[1]
         oh, ow = hp - w_shape[2] + 1, wp - w_shape[3] + 1
         return "batched" if conv_batched.pays(n, hp, wp, oh, ow, forward) else "direct"
-    if (conv_winograd.supports(w_shape, stride, padding) and k_out >= 16
+    if (conv_winograd.supports(w_shape, stride, padding) and k_out >= 16 and c_in >= 8
             and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 40):
         return "winograd"
     if conv_shifted.supports(w_shape, stride, padding) and 8 <= min(c_in, k_out) and max(c_in, k_out) <= 256:
