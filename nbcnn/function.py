@@ -11,6 +11,7 @@ import itertools
 import threading
 
 from . import backend as backends
+from . import tensor as _tensor  # a cycle (tensor imports function): Tensor is looked up at call time
 
 _grad_mode = threading.local()
 _sequence = itertools.count()
@@ -94,8 +95,7 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        from .tensor import Tensor
-
+        Tensor = _tensor.Tensor
         device = _common_device(cls.__name__, inputs)
         grad_mode = is_grad_enabled()  # under no_grad no input needs a gradient: forward can skip what backward needs
         needs = tuple(grad_mode and isinstance(t, Tensor) and t.requires_grad for t in inputs)
@@ -118,17 +118,13 @@ def _edge(value):
     edges rather than its inputs so that an intermediate array lives only while some node has saved it: holding
     the inputs kept every activation alive until backward (CIFAR ResNet-18 at batch 128: 1,036 MiB of arrays at
     the peak of a training step, 627 with edges)."""
-    from .tensor import Tensor
-
-    if not isinstance(value, Tensor) or not value.requires_grad:
+    if not isinstance(value, _tensor.Tensor) or not value.requires_grad:
         return None
     return value if value._node is None else value._node
 
 
 def _common_device(op_name, inputs):
-    from .tensor import Tensor
-
-    devices = {t.device for t in inputs if isinstance(t, Tensor)}
+    devices = {t.device for t in inputs if isinstance(t, _tensor.Tensor)}
     if len(devices) > 1:
         raise RuntimeError(f"{op_name}: expected all tensors on one device, got {sorted(devices)}")
     if not devices:

@@ -88,15 +88,17 @@ def _four_dims(layer, input_shape):
 
 
 def _window_output(layer, input_shape, size, kernel, stride, padding):
-    where = f"{layer}: input shape {tuple(input_shape)}, kernel {tuple(kernel)}, stride {tuple(stride)}, " \
-            f"padding {tuple(padding)}"
+    def where():  # the message is built only for an error: every forward pass checks its shapes
+        return f"{layer}: input shape {tuple(input_shape)}, kernel {tuple(kernel)}, stride {tuple(stride)}, " \
+               f"padding {tuple(padding)}"
+
     if min(kernel) < 1:
-        raise ValueError(f"{where}: kernel size must be at least 1")
+        raise ValueError(f"{where()}: kernel size must be at least 1")
     if min(stride) < 1:
-        raise ValueError(f"{where}: stride must be at least 1")
+        raise ValueError(f"{where()}: stride must be at least 1")
     if min(padding) < 0:
-        raise ValueError(f"{where}: padding must not be negative")
+        raise ValueError(f"{where()}: padding must not be negative")
     out = tuple(conv_output_size(n, f, p, s) for n, f, p, s in zip(size, kernel, padding, stride))
     if min(out) < 1:
-        raise ValueError(f"{where}: output size {out} is below 1 (input too small for this layer)")
+        raise ValueError(f"{where()}: output size {out} is below 1 (input too small for this layer)")
     return out
