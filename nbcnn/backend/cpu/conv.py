@@ -4,9 +4,9 @@
   be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
   batches ≥ 16 (conv2: 1.7–1.9× faster a pass at b256) except for a forward pass over planes that are mostly
   real positions (conv1), conv_direct's zero-padded planes otherwise.
-- conv_winograd: 3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of VGG
-  and ResNet at the benchmarks' batches but the 3-channel stems). F(2×2, 3×3): 2.25× fewer multiplications, the
-  products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
+- conv_winograd: 3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of
+  VGG and ResNet at the benchmarks' batches but the 3-channel stems). F(2×2, 3×3): 2.25× fewer multiplications,
+  the products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
   images of 7²) im2col's one fat product is faster forward, and with 3 input channels the transforms cost more
   than they save (CIFAR's 3→64 stem at b128: forward 6.0 → 4.0 ms, backward-weight 11.8 → 5.6 with im2col; at
   8 channels the two are even, at 16 Winograd leads).
