@@ -6,18 +6,18 @@ per 100 outputs) in spans of 136, where direct_rows' passes run at half their sp
 into blocks of B images (B ≤ 64), zero-padded, each row laid out (Wp, B): every tap of a kernel row is then the
 same row shifted by B, and one pass covers a whole output row of the block, OW·B positions, all of them real.
 Measured at b256 for LeNet's conv2 against conv_direct, copies included: forward 1.70 → 0.90 ms, backward-input
-1.99 → 1.17, backward-weight 2.26 → 1.23; `nbcnn profile lenet -b 256`
-shows the layer in place.
-The outputs are written back image by image from the accumulators, so only the input is ever copied.
+1.99 → 1.17, backward-weight 2.26 → 1.06 (each timed alone; `nbcnn profile lenet -b 256` shows the layer in
+place). The outputs are written back from the accumulators into (N, K, OH, OW), so only inputs are copied.
 Backward-weight reads the gradient in the same blocks: a row's positions and a block's images make one
 contiguous reduction per tap, real positions only. Weight (K, C, kh, kw).
 """
+import numba
 import numpy as np
 from numba import njit, prange
 
 from .direct_rows import block, kernel_row
 
-_MAX_BLOCK = 64  # 64 images × a 10-wide row: a 640-long pass, in the passes' fast range; accumulators ≤ 16 KB
+_MAX_BLOCK = 64  # 64 images × a 10-wide row: a 640-long pass, in the passes' fast range
 
 
 def supports(w_shape, stride, padding):
@@ -251,7 +251,8 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     oh, ow = grad.shape[2], grad.shape[3]
     bs = block_size(x.shape[0])
     nb, pairs = (x.shape[0] + bs - 1) // bs, (w_shape[0] + 1) // 2
-    chunks = min(oh, -(-16 // (nb * pairs * w_shape[1])))  # 16 iterations or more for the two threads to share
+    # rows split into runs until there are 8 iterations a thread (LeNet's conv1 at b64: 3 pairs, 6 runs each)
+    chunks = min(oh, -(-8 * numba.get_num_threads() // (nb * pairs * w_shape[1])))
     parts = np.empty((nb * chunks,) + tuple(w_shape), np.float64)
     _backward_weight(_to_blocks(np.ascontiguousarray(grad), 0, 0, oh, ow, bs), _to_blocks(x, ph, pw, hp, wp, bs),
                      bs, chunks, parts)

@@ -85,7 +85,7 @@ def max_pool2d_forward(x, kernel, stride, padding, record=True):
     shape = window_output_shape(x.shape, kernel, stride, padding)
     y, argmax = empty(shape, x.dtype), empty(shape, "int32")  # argmax: flat index into the input plane
     run_flat(_max_pool, y.size, x, *kernel, *stride, *padding, y, argmax)
-    return y, (argmax if record else None)  # one kernel either way: recording the index costs the GPU nothing
+    return y, (argmax if record else None)  # one kernel for both: without a record the index is dropped
 
 
 def max_pool2d_backward(grad, argmax, x_shape):
