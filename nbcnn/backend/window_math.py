@@ -1,6 +1,7 @@
 """Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
 `cuda.jit(device=True)` on CUDA), so max pooling's tie rule and the softmax cannot drift between devices. The CPU's
-2×2/2 and 3×3/2 pooling fast paths restate the tie rule for speed; tests/test_pool.py holds them to this one."""
+2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the tie and NaN rules
+for speed; tests/test_pool.py holds them to this one."""
 import math
 
 

@@ -225,7 +225,7 @@ def max_pool2d_forward(x, kernel, stride, padding, record=True):
         _max_pool_3x3s2(x, *padding, y, argmax)  # 3× faster on ResNet's stem pool
     else:
         _max_pool(x, *kernel, *stride, *padding, y, argmax)
-    return y, argmax
+    return y, (argmax if record else None)
 
 
 def max_pool2d_backward(grad, argmax, x_shape):
