@@ -25,5 +25,9 @@ class Sequential(Module):
 
 
 class CrossEntropyLoss(Module):
+    def __init__(self, label_smoothing=0.0):
+        super().__init__()
+        self.label_smoothing = label_smoothing
+
     def forward(self, input, target):
-        return F.cross_entropy(input, target)
+        return F.cross_entropy(input, target, label_smoothing=self.label_smoothing)

@@ -88,13 +88,16 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return ops.LocalResponseNorm.apply(input, size=size, alpha=alpha, beta=beta, k=k)
 
 
-def cross_entropy(input, target):
-    """Mean softmax cross-entropy of logits (N, classes) against integer labels (N,)."""
+def cross_entropy(input, target, label_smoothing=0.0):
+    """Mean softmax cross-entropy of logits (N, classes) against integer labels (N,); label_smoothing ε mixes
+    each one-hot target with the uniform distribution, (1 − ε)·onehot + ε/classes, as PyTorch does."""
+    if not 0 <= label_smoothing <= 1:  # also refuses NaN
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target, np.int64), device=input.device)
     if target.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must hold integer class labels, got {target.dtype}")
-    return ops.CrossEntropy.apply(input, target)
+    return ops.CrossEntropy.apply(input, target, label_smoothing=float(label_smoothing))
 
 
 def flatten(input, start_dim=1):

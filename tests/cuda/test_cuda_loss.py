@@ -6,14 +6,15 @@ from cudacheck import check, cpu, gpu, to_device
 rng = np.random.default_rng(9)
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n, classes", [(1, 3), (5, 4), (7, 10)])
-def test_cross_entropy(dtype, n, classes):
+def test_cross_entropy(dtype, n, classes, smoothing):
     logits = (rng.standard_normal((n, classes)) * 30).astype(dtype)  # large logits: log-sum-exp matters
     target = rng.integers(0, classes, n)
-    loss, probs = check("cross_entropy_forward", logits, target, rtol=1e-5)
+    loss, probs = check("cross_entropy_forward", logits, target, smoothing, rtol=1e-5)
     assert loss.shape == ()
-    check("cross_entropy_backward", np.asarray(1.5, dtype), probs, target, rtol=1e-6)
+    check("cross_entropy_backward", np.asarray(1.5, dtype), probs, target, smoothing, rtol=1e-6)
 
 
 @pytest.mark.parametrize("target", [[0, 3, 1], [-1, 0, 2], [[0, 1, 2]]], ids=str)
