@@ -87,7 +87,7 @@ def test_max_pool_fast_paths_match_the_general_loop(window, shape):
 ])
 def test_max_pool_without_record_keeps_the_values(window, shape):
     """Inference's path (no gradient wanted) computes the maxima without their places: the same values, NaN
-    inside a window's first element kept, NaN elsewhere passed over, as the recording kernels do."""
+    included, as the recording kernels."""
     from nbcnn.backend.cpu import pool
     kernel, stride, padding = window
     x = np.round(np.random.default_rng(6).standard_normal(shape), 1).astype(np.float32)
@@ -99,3 +99,28 @@ def test_max_pool_without_record_keeps_the_values(window, shape):
     np.testing.assert_array_equal(values, y)
     with nbcnn.no_grad():
         np.testing.assert_array_equal(F.max_pool2d(nbcnn.tensor(x, requires_grad=True), *args).numpy(), y)
+
+
+NAN_WINDOWS = [  # kernel, stride, padding: the 2×2 byte-record path, the 3×3/2 path, the general loop
+    ((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 3), (1, 1), (1, 1)),
+    ((3, 2), (1, 2), (1, 0)), ((2, 3), (1, 1), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("kernel, stride, padding", NAN_WINDOWS, ids=str)
+def test_a_nan_anywhere_in_a_window_is_its_maximum_and_takes_its_gradient(kernel, stride, padding):
+    """As in PyTorch. The 2×2 path once gave [nan, 0, 0, 0] for a NaN at each of a window's four places, and
+    the other paths passed over a NaN that was not a window's first element."""
+    shape = (1, 2, 6, 7)
+    for place in range(shape[2] * shape[3]):
+        x = distinct_input(shape, 3).astype(np.float32)
+        x[0, 1].flat[place] = np.nan
+        want = reference.pool2d(x, kernel, stride, padding, np.max, -np.inf)  # np.max propagates NaN
+        t = nbcnn.tensor(x, requires_grad=True)
+        y = F.max_pool2d(t, kernel, stride, padding)
+        np.testing.assert_array_equal(y.numpy(), want.astype(np.float32), err_msg=f"NaN at {place}")
+        y.sum().backward()
+        assert t.grad.numpy()[0, 1].flat[place] == np.isnan(want).sum(), f"NaN at {place}"
+        with nbcnn.no_grad():  # the record-free path of windows 3 wide
+            values = F.max_pool2d(nbcnn.tensor(x), kernel, stride, padding).numpy()
+        np.testing.assert_array_equal(values, y.numpy(), err_msg=f"NaN at {place}, no record")

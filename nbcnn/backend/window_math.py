@@ -1,19 +1,20 @@
 """Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
 `cuda.jit(device=True)` on CUDA), so max pooling's tie rule and the softmax cannot drift between devices. The CPU's
 2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the tie and NaN rules
-for speed; tests/test_pool.py holds them to this one."""
+for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`v > m or v != v`) costs one more
+compare, and without it a diverging network's NaN vanishes into a plausible number."""
 import math
 
 
 def window_max(x, i, ch, y0, x0, kh, kw):
     """(max, flat index into the input plane) of the window at (y0, x0), clipped to the image; a tie keeps the
-    first element in row-major order."""
+    first element in row-major order, and a NaN is the maximum (the last NaN of the window, as PyTorch picks)."""
     h, w = x.shape[2], x.shape[3]
     best, where = -math.inf, -1
     for ky in range(max(0, -y0), min(kh, h - y0)):
         for kx in range(max(0, -x0), min(kw, w - x0)):
             v = x[i, ch, y0 + ky, x0 + kx]
-            if v > best or where < 0:
+            if v > best or v != v or where < 0:
                 best, where = v, (y0 + ky) * w + x0 + kx
     return best, where
 

@@ -22,3 +22,9 @@ def test_float32():
     x = rng.standard_normal((4, 6)).astype(np.float32)
     y, mask = check("dropout_forward", x, 0.3, 99)
     check("dropout_backward", rng.standard_normal(x.shape).astype(np.float32), mask, 0.3)
+
+
+def test_a_dropped_nan_stays_nan():
+    """As in PyTorch, which multiplies by the mask."""
+    y, _ = check("dropout_forward", np.full(40, np.nan), 0.5, 7)
+    assert np.isnan(y).all()

@@ -57,3 +57,17 @@ def test_max_pool_float32_gradient_reaches_each_argmax():
     y, argmax = gpu.max_pool2d_forward(gpu.asarray(x), (3, 3), (1, 1), (1, 1))
     gx = to_host(gpu.max_pool2d_backward(gpu.ones_like(y), argmax, x.shape))
     assert gx.sum() == y.size  # overlapping windows: the atomic adds lose nothing
+
+
+@pytest.mark.parametrize("kernel, stride, padding", CASES[:3], ids=str)
+def test_a_nan_anywhere_in_a_window_is_its_maximum(kernel, stride, padding):
+    """As in PyTorch, and as on the CPU: the NaN is the window's maximum and takes the window's gradient."""
+    shape = (1, 1, 4, 4)
+    for place in range(16):
+        x = _distinct(shape)
+        x.flat[place] = np.nan
+        got, want = _max_pool_both(x, kernel, stride, padding)
+        assert_close(got, want, rtol=1e-12)
+        y, gx = got
+        assert np.isnan(y).any(), f"NaN at {place}: no NaN maximum"
+        assert not np.isnan(gx).any() and gx.flat[place] != 0, f"NaN at {place}: its gradient went elsewhere"

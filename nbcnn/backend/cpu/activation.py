@@ -3,16 +3,18 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+# No fastmath on ReLU: it lets LLVM assume there is no NaN. NaN <= 0 is false, so a NaN passes forward, and its
+# gradient passes backward, as in PyTorch (whose ReLU backward tests `output <= 0`).
+@njit(parallel=True, cache=True)
 def _relu(x, y):
     for i in prange(x.size):
-        y[i] = x[i] if x[i] > 0 else 0
+        y[i] = 0 if x[i] <= 0 else x[i]
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+@njit(parallel=True, cache=True)
 def _relu_grad(g, y, gx):
     for i in prange(g.size):
-        gx[i] = g[i] if y[i] > 0 else 0
+        gx[i] = 0 if y[i] <= 0 else g[i]
 
 
 @njit(parallel=True, cache=True)

@@ -15,7 +15,7 @@ def _dropout(x, p, seed, y, mask):
     for i in prange(x.size):
         keep = uniform(seed, i) >= p
         mask[i] = keep
-        y[i] = x[i] * scale if keep else 0
+        y[i] = x[i] * (scale if keep else 0)  # a dropped NaN stays NaN, as in PyTorch
 
 
 def dropout_forward(x, p, seed):

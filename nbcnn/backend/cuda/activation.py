@@ -9,13 +9,13 @@ from .arrays import empty, flat, run_flat
 @cuda.jit
 def _relu(x, y):
     for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-        y[i] = x[i] if x[i] > 0 else 0
+        y[i] = 0 if x[i] <= 0 else x[i]  # NaN passes, as on the CPU
 
 
 @cuda.jit
 def _relu_grad(g, y, gx):
     for i in range(cuda.grid(1), g.size, cuda.gridsize(1)):
-        gx[i] = g[i] if y[i] > 0 else 0
+        gx[i] = 0 if y[i] <= 0 else g[i]
 
 
 @cuda.jit

@@ -14,7 +14,7 @@ def _dropout(x, p, seed, y, mask):
     for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         keep = uniform(seed, i) >= p
         mask[i] = keep
-        y[i] = x[i] * scale if keep else 0
+        y[i] = x[i] * (scale if keep else 0)  # a dropped NaN stays NaN, as in PyTorch
 
 
 @cuda.jit
