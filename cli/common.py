@@ -26,7 +26,7 @@ def load_data(name, data_dir, offer_download=True):
     """The dataset; when it is missing and a person is at the terminal, offer to download it."""
     from nbcnn.data import DATASETS, DatasetNotFoundError, cache_dir, download, load_dataset
     try:
-        return load_dataset(name, data_dir)
+        return load_dataset(name, data_dir, progress=decode_progress())
     except DatasetNotFoundError as missing:
         known = name.lower() in DATASETS
         if not (offer_download and known and sys.stdin.isatty()):
@@ -36,7 +36,7 @@ def load_data(name, data_dir, offer_download=True):
         if not click.confirm(f"Download {name} into {target} now?", default=True):
             raise
         download(name.lower(), target, progress=download_progress())
-        return load_dataset(name, data_dir)
+        return load_dataset(name, data_dir, progress=decode_progress())
 
 
 def download_progress():
@@ -51,6 +51,23 @@ def download_progress():
             state["shown"] = percent
             size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
             click.echo(f"  {file_name}: {size}", err=True)
+
+    return report
+
+
+def decode_progress(stream=None):
+    """progress(done, total) for an image folder's first load: redrawn in place on a terminal, else every tenth."""
+    stream = stream or sys.stderr
+    interactive = stream.isatty()
+    state = {"tenth": -1}
+
+    def report(done, total):
+        line = f"decoding images (once, then cached): {done}/{total}"
+        if interactive:
+            click.echo(f"\r{line}", file=stream, nl=done == total)
+        elif 10 * done // total != state["tenth"]:
+            state["tenth"] = 10 * done // total
+            click.echo(line, file=stream)
 
     return report
 

@@ -11,7 +11,10 @@ _CIFAR = {
     "cifar10-binary": ("cifar-10-batches-bin", (*(f"{name}.bin" for name in TRAIN_BATCHES), "test_batch.bin")),
     "cifar100-python": ("cifar-100-python", ("train", "test")),
 }
-LAYOUTS = ("idx", *_CIFAR)
+# Any folder with a train/ sub-folder is taken for an image folder, so that one missing test/ or holding no images
+# is reported as such by its reader rather than as "no dataset found".
+IMAGE_FOLDER = "image-folder"
+LAYOUTS = ("idx", *_CIFAR, IMAGE_FOLDER)
 ARCHIVES = {"cifar-10-python.tar.gz": "cifar10-python", "cifar-10-binary.tar.gz": "cifar10-binary",
             "cifar-100-python.tar.gz": "cifar100-python"}
 
@@ -36,6 +39,10 @@ def detect_layout(folder, layouts=LAYOUTS) -> tuple[str, Path] | None:
     for layout in layouts:
         if layout == "idx":
             if find_idx_files(folder):
+                return layout, folder
+            continue
+        if layout == IMAGE_FOLDER:
+            if (folder / "train").is_dir():
                 return layout, folder
             continue
         inner, files = _CIFAR[layout]

@@ -43,11 +43,12 @@ DATASETS = {
         IDX_NEEDED),
     # The binary version, cifar-10-binary.tar.gz (MD5 c32a1d4ab5d03f1284b67883e8d87530), is read too if present.
     "cifar10": DatasetSpec(
-        "cifar10", ("cifar10-python", "cifar10-binary"), CIFAR10_CLASSES,
+        "cifar10", ("cifar10-python", "cifar10-binary", "image-folder"), CIFAR10_CLASSES,
         {"cifar-10-python.tar.gz": "c58f30108f718f92721af3b95e74349a"},
         ("https://www.cs.toronto.edu/~kriz/",),
         "cifar-10-python.tar.gz, or its folder cifar-10-batches-py/ (data_batch_1..5, test_batch), "
-        "or the binary version cifar-10-binary.tar.gz / cifar-10-batches-bin/ (data_batch_1..5.bin, test_batch.bin)"),
+        "or the binary version cifar-10-binary.tar.gz / cifar-10-batches-bin/ (data_batch_1..5.bin, test_batch.bin), "
+        "or the images as files: train/CLASS/*.png|jpg and test/CLASS/*.png|jpg"),
     "cifar100": DatasetSpec(
         "cifar100", ("cifar100-python",), tuple(str(i) for i in range(100)),
         {"cifar-100-python.tar.gz": "eb9058c3a382ffc7106e4002c42a8d85"},
