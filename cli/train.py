@@ -5,30 +5,49 @@ from pathlib import Path
 
 import click
 
-from .common import DEVICES, load_data, one_line_errors, set_threads
+from nbcnn.training.factory import OPTIMIZERS, SCHEDULES, UNITS, WARMUPS
+from nbcnn.training.recipes import RECIPES
 
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-SCHEDULES = ("constant", "step", "cosine")
+from .common import DEVICES, load_data, one_line_errors, set_threads
+from .options import FiniteFloat, Milestones
 
 
 @click.command()
 @click.argument("model")
-@click.option("--data", "data_name", help="mnist, fashion-mnist, cifar10, cifar100, or a folder (required unless "
-              "--resume).")
+@click.option("--data", help="mnist, fashion-mnist, cifar10, cifar100, or a folder (required unless --resume).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Where to look for the data first.")
+@click.option("--recipe", type=click.Choice(list(RECIPES)), help="A named preset in place of the model's defaults "
+              "(resnet-paper: He et al.'s CIFAR recipe, 64k iterations); options given here override it.")
 @click.option("--epochs", type=click.IntRange(min=1), help="Default: per model (lenet 10, others 30).")
+@click.option("--iterations", type=click.IntRange(min=1), help="Stop after this many optimiser steps instead, "
+              "mid-epoch if need be, with an evaluation and a checkpoint there.")
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), help="Default: per model.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate. Default: per model.")
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="momentum = SGD with momentum 0.9.")
-@click.option("--weight-decay", type=click.FloatRange(min=0), help="L2 penalty. Default: per model.")
-@click.option("--schedule", type=click.Choice(SCHEDULES), help="Learning-rate schedule, stepped per epoch.")
+@click.option("--lr", type=FiniteFloat(min=0, min_open=True), help="Learning rate (one-cycle: its peak). "
+              "Default: per model.")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="momentum = SGD with momentum (0.9 unless "
+              "--momentum).")
+@click.option("--momentum", type=FiniteFloat(0, 1, max_open=True), help="Momentum of sgd, momentum and rmsprop.")
+@click.option("--nesterov/--no-nesterov", default=None, help="Nesterov momentum (sgd and momentum).")
+@click.option("--weight-decay", type=FiniteFloat(min=0), help="L2 penalty. Default: per model.")
+@click.option("--label-smoothing", type=FiniteFloat(0, 1), help="Cross-entropy label smoothing ε (default 0).")
+@click.option("--schedule", type=click.Choice(SCHEDULES), help="Learning-rate schedule, stepped after every "
+              "optimiser step: step divides by --gamma at a third and two thirds of the run, multistep at "
+              "--milestones, linear decays to 0, onecycle rises linearly to --lr over 30 % of the run and falls.")
+@click.option("--milestones", type=Milestones(), help="For multistep: e.g. 32000,48000 (in --schedule-unit).")
+@click.option("--gamma", type=FiniteFloat(min=0, min_open=True), help="Factor of step and multistep (default 0.1).")
+@click.option("--schedule-unit", "--milestone-unit", "schedule_unit", type=click.Choice(UNITS),
+              help="Unit of --milestones and --warmup (default epochs).")
+@click.option("--warmup", type=click.IntRange(min=0), help="Warm-up length in --schedule-unit (default 0).")
+@click.option("--warmup-mode", type=click.Choice(WARMUPS), help="linear: from --warmup-factor x lr up to lr; "
+              "constant: at --warmup-factor x lr throughout (default linear).")
+@click.option("--warmup-factor", type=FiniteFloat(0, 1, min_open=True), help="Default 0.1.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
 @click.option("--threads", type=int, help="CPU threads for the kernels (at most NUMBA_NUM_THREADS).")
 @click.option("--out", "-o", type=click.Path(file_okay=False), help="Run folder. Default: runs/MODEL-DATA-TIME.")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False), help="Continue the run in this folder.")
-@click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
-              help="Hold out this share of the training set and report accuracy on it each epoch.")
+@click.option("--val-fraction", type=FiniteFloat(0, 1, max_open=True), help="Hold out this share of the training "
+              "set and report accuracy on it each epoch (default 0).")
 @click.option("--augment/--no-augment", default=None, help="Random crop + flip. Default: on for CIFAR.")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N training and test images.")
 @click.option("--keep-checkpoints", type=click.IntRange(min=1),
@@ -39,11 +58,9 @@ SCHEDULES = ("constant", "step", "cosine")
               "each trains on its share of every --batch-size batch (needs mpi4py: pip install 'nbcnn[mpi]').")
 @click.option("--sync-bn", is_flag=True, help="With --distributed: batch norm uses the statistics of every rank's "
               "examples, as one process would.")
-@click.option("--collective-timeout", type=click.FloatRange(min=0, min_open=True), help="With --distributed: "
+@click.option("--collective-timeout", type=FiniteFloat(min=0, min_open=True), help="With --distributed: "
               "seconds to wait for the other ranks before stopping them all (a rank died or hung). Default: 300.")
-def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_decay, schedule, seed, device,
-          threads, out, resume, val_fraction, augment, limit, keep_checkpoints, model_options, distributed,
-          sync_bn, collective_timeout):
+def train(model, out, resume, model_options, distributed, sync_bn, collective_timeout, **settings):
     """Train MODEL on a dataset and report test accuracy after each epoch.
 
     Checkpoints (every epoch, the best, and on Ctrl-C), metrics.jsonl and config.json go to the run folder;
@@ -53,7 +70,7 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
 
     from .progress import EpochProgress
 
-    set_threads(threads)
+    set_threads(settings["threads"])
     strategy = _strategy(distributed, sync_bn, collective_timeout)
     main = strategy.is_main
     with one_line_errors():
@@ -61,19 +78,16 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
             saved = load_config(resume)
             if model != saved["model"]:
                 raise click.ClickException(f"{resume} is a run of {saved['model']}, not {model}")
-            if epochs:
-                saved["epochs"] = epochs  # the one setting a resumed run may change: train longer
+            length = {k: settings[k] for k in ("epochs", "iterations") if settings[k]}
+            if length:  # the one setting a resumed run may change: train longer
+                saved.update({"epochs": None, "iterations": None, **length})
             config, rundir = TrainConfig(**saved), Path(resume)
         else:
-            if not data_name:
+            if not settings["data"]:
                 raise click.UsageError("Missing option '--data' (a dataset name or folder).")
-            config = TrainConfig(model=model, data=data_name, data_dir=data_dir, epochs=epochs,
-                                 batch_size=batch_size, lr=lr, optimizer=optimizer, weight_decay=weight_decay,
-                                 schedule=schedule, seed=seed, device=device, threads=threads,
-                                 val_fraction=val_fraction, augment=augment, limit=limit,
-                                 keep_checkpoints=keep_checkpoints, model_options=_parse_options(model_options))
+            config = TrainConfig(model=model, model_options=_parse_options(model_options), **settings)
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            rundir = Path(out) if out else Path("runs") / f"{model}-{Path(data_name).name}-{stamp}"
+            rundir = Path(out) if out else Path("runs") / f"{model}-{Path(config.data).name}-{stamp}"
         config = config.resolved()
         config.out = str(rundir)
         dataset = load_data(config.data, config.data_dir)
@@ -83,7 +97,7 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
             trainer.restore(start)
             if main:
                 click.echo(f"resuming {rundir} from {start.name} (epoch {trainer.epoch + 1}, batch "
-                           f"{trainer.batch_index})", err=True)
+                           f"{trainer.batch_index}, iteration {trainer.iteration})", err=True)
         if main:
             _describe(config, dataset, trainer, rundir)
         started = time.perf_counter()
@@ -102,20 +116,37 @@ def train(model, data_name, data_dir, epochs, batch_size, lr, optimizer, weight_
     if records:
         final = records[-1]
         key = next(k for k in final if k.endswith("_accuracy") and not k.startswith("train"))
-        click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%} after {final['epoch']} "
-                   f"epochs; best checkpoint {rundir / 'best.npz'}")
+        click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%} after {final['iteration']} "
+                   f"iterations ({final['epoch']} epochs); best checkpoint {rundir / 'best.npz'}")
     else:
-        click.echo(f"nothing to do: {rundir} has already trained {config.epochs} epochs (raise --epochs)")
+        done = f"{config.iterations} iterations" if config.iterations else f"{config.epochs} epochs"
+        click.echo(f"nothing to do: {rundir} has already trained {done} (raise --epochs or --iterations)")
 
 
 def _describe(config, dataset, trainer, rundir):
     n_params = sum(p.numel() for p in trainer.model.parameters())
     c, h, w = dataset.input_shape
+    length = f"{config.iterations} iterations" if config.iterations else f"{config.epochs} epochs"
     click.echo(f"{config.model} ({n_params:,} parameters) on {dataset.name} {c}x{h}x{w}, "
                f"{len(trainer.train_loader.labels):,} training images, {dataset.num_classes} classes; "
-               f"{config.optimizer} lr {config.lr} batch {config.batch_size}, {config.epochs} epochs, "
-               f"{config.schedule} schedule, device {config.device}{_ranks(trainer.strategy)}; run folder {rundir}",
-               err=True)
+               f"{_optimizer(config)} lr {config.lr} batch {config.batch_size}, {length}, {_schedule(config)}, "
+               f"device {config.device}{_ranks(trainer.strategy)}; run folder {rundir}", err=True)
+
+
+def _optimizer(config):
+    if config.optimizer == "adam" or not config.momentum:
+        return config.optimizer
+    return f"{config.optimizer} {config.momentum}{' nesterov' if config.nesterov else ''}"
+
+
+def _schedule(config):
+    text = f"{config.schedule} schedule"
+    if config.milestones:
+        text += f" x{config.gamma} at {','.join(map(str, config.milestones))} {config.schedule_unit}"
+    if config.warmup:
+        text += (f", {config.warmup_mode} warm-up from {config.warmup_factor} x lr over {config.warmup} "
+                 f"{config.schedule_unit}")
+    return text + (f", recipe {config.recipe}" if config.recipe else "")
 
 
 def _ranks(strategy):

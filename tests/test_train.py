@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from nbcnn.data.fake import write_fake_dataset
-from nbcnn.training import TrainConfig, Trainer, TrainingError, TrainingInterrupted, checkpoint
+from nbcnn.training import Reporter, TrainConfig, Trainer, TrainingError, TrainingInterrupted, checkpoint
 from nbcnn_cli.main import main
 
 
@@ -193,3 +193,138 @@ def test_keep_checkpoints_prunes_old_epochs_but_keeps_best_and_last(mnist_dir, t
     first_best = accuracies.index(max(accuracies)) + 1  # a later tie does not replace best.npz
     assert checkpoint.load(run / "best.npz")[1]["epoch"] == first_best
     assert checkpoint.load(run / "last.npz")[1]["epoch"] == 3
+
+
+def test_resnet_paper_recipe_and_explicit_overrides():
+    paper = TrainConfig(model="resnet110", data="cifar10", recipe="resnet-paper").resolved()
+    assert (paper.batch_size, paper.lr, paper.momentum, paper.nesterov, paper.weight_decay) == (128, 0.1, 0.9, False,
+                                                                                                1e-4)
+    assert (paper.schedule, paper.milestones, paper.gamma, paper.schedule_unit) == ("multistep", [32000, 48000], 0.1,
+                                                                                    "iterations")
+    assert (paper.iterations, paper.epochs, paper.val_fraction, paper.augment) == (64000, None, 0.1, True)
+    assert (paper.warmup, paper.warmup_mode, paper.warmup_factor) == (400, "constant", 0.1)
+    assert TrainConfig(model="resnet56", data="cifar10", recipe="resnet-paper").resolved().warmup == 0
+    mine = TrainConfig(model="resnet110", data="cifar10", recipe="resnet-paper", lr=0.05, epochs=3,
+                       schedule="cosine").resolved()
+    assert (mine.lr, mine.epochs, mine.iterations, mine.milestones, mine.weight_decay) == (0.05, 3, None, None, 1e-4)
+
+
+def test_cifar_resnet_defaults():
+    for name in ("resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20", "plain56"):
+        c = TrainConfig(model=name, data="cifar10").resolved()
+        assert (c.optimizer, c.momentum, c.nesterov, c.lr, c.weight_decay, c.batch_size, c.schedule, c.epochs) == \
+            ("momentum", 0.9, True, 0.1, 5e-4, 128, "onecycle", 30), name
+    adam = TrainConfig(model="resnet20", data="cifar10", optimizer="adam").resolved()  # no momentum left over
+    assert (adam.momentum, adam.nesterov) == (None, False)
+
+
+@pytest.mark.parametrize("key", ["lr", "weight_decay", "momentum", "label_smoothing", "val_fraction", "gamma",
+                                 "warmup_factor"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_config_refuses_non_finite_floats(key, value):
+    with pytest.raises(ValueError, match=f"{key} must be a finite number"):
+        TrainConfig(model="lenet", data="mnist", **{key: value}).resolved()
+
+
+@pytest.mark.parametrize("option", ["--lr", "--weight-decay", "--momentum", "--label-smoothing", "--val-fraction",
+                                    "--gamma", "--warmup-factor", "--collective-timeout"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_cli_refuses_non_finite_floats_at_the_option(option, value):
+    result = CliRunner().invoke(main, ["train", "lenet", "--data", "mnist", option, value])
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output, result.output
+
+
+def test_config_refuses_inconsistent_settings():
+    for changes, message in [(dict(epochs=2, iterations=5), "not both"), (dict(schedule="multistep"), "milestones"),
+                             (dict(milestones=[3]), "multistep schedule, not cosine"),
+                             (dict(optimizer="adam", momentum=0.5), "not adam"),
+                             (dict(optimizer="sgd", nesterov=True), "nesterov needs")]:
+        with pytest.raises(ValueError, match=message):
+            TrainConfig(model="lenet", data="mnist", **changes).resolved()
+
+
+def test_iteration_limit_ends_mid_epoch_and_a_higher_limit_carries_on(mnist_dir, tmp_path):
+    """96 images in batches of 32: three steps an epoch, so 4 iterations end one step into epoch 2."""
+    data = dataset(mnist_dir)
+    schedule = dict(optimizer="momentum", schedule="multistep", milestones=[3, 5], schedule_unit="iterations",
+                    warmup=2, warmup_mode="constant", warmup_factor=0.5, label_smoothing=0.1, epochs=None)
+    whole = Trainer(config(mnist_dir, iterations=7, **schedule), data, tmp_path / "whole")
+    whole_records = whole.fit()
+    assert [r["iteration"] for r in whole_records] == [3, 6, 7]
+    # the rate of each epoch's last step (steps 2, 5 and 6 counting from 0): warm-up over, then ÷10 from step 3
+    # and again from step 5
+    np.testing.assert_allclose([r["lr"] for r in whole_records], [0.05, 0.0005, 0.0005])
+
+    short = Trainer(config(mnist_dir, iterations=4, **schedule), data, tmp_path / "split")
+    records = short.fit()
+    assert [(r["epoch"], r["iteration"]) for r in records] == [(1, 3), (2, 4)]
+    meta = checkpoint.load(tmp_path / "split" / "last.npz")[1]
+    assert (meta["epoch"], meta["batch"], meta["iteration"]) == (1, 1, 4)
+    assert (tmp_path / "split" / "epoch-002.npz").is_file()
+
+    longer = Trainer(config(mnist_dir, iterations=7, **schedule), data, tmp_path / "split")
+    longer.restore(tmp_path / "split" / "last.npz")
+    assert [r["iteration"] for r in longer.fit()] == [6, 7]
+    a, b = weights(whole), weights(longer)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_one_cycle_resumed_mid_epoch_ends_with_the_uninterrupted_weights(mnist_dir, tmp_path):
+    data = dataset(mnist_dir)
+    settings = dict(optimizer="sgd", momentum=0.9, nesterov=True, schedule="onecycle", epochs=2, warmup=1,
+                    label_smoothing=0.1)
+    whole = Trainer(config(mnist_dir, **settings), data, tmp_path / "whole")
+    whole.fit()
+    first = Trainer(config(mnist_dir, **settings), data, tmp_path / "split")
+
+    class StopAfter(Reporter):
+        def batch(self, done, *rest):
+            if first.iteration == 4:  # one step into epoch 2
+                first._stop_requested = True
+
+    first.reporter = StopAfter()
+    with pytest.raises(TrainingInterrupted):
+        first.fit()
+    resumed = Trainer(config(mnist_dir, **settings), data, tmp_path / "split")
+    resumed.restore(tmp_path / "split" / "last.npz")
+    assert (resumed.epoch, resumed.batch_index, resumed.iteration) == (1, 1, 4)
+    assert resumed.optimizer.param_groups[0]["lr"] == whole_lr_at(settings, data, mnist_dir, tmp_path, 4)
+    resumed.fit()
+    a, b = weights(whole), weights(resumed)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def whole_lr_at(settings, data, folder, tmp_path, step):
+    """The rate a fresh trainer's schedule gives step `step`, stepped there without training."""
+    fresh = Trainer(config(folder, **settings), data, tmp_path / "fresh")
+    for _ in range(step):
+        fresh.schedule.step()
+    return fresh.optimizer.param_groups[0]["lr"]
+
+
+def test_cli_recipe_iterations_and_metrics(mnist_dir, tmp_path):
+    run = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", "lenet", "--data", "mnist", "--data-dir", str(mnist_dir), "--recipe",
+                                       "resnet-paper", "--iterations", "4", "--milestones", "2", "-b", "32",
+                                       "--nesterov", "--label-smoothing", "0.1", "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["recipe"], saved["iterations"], saved["milestones"], saved["nesterov"], saved["weight_decay"]) == \
+        ("resnet-paper", 4, [2], True, 1e-4)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in records] == [3, 4] and "val_accuracy" in records[-1]
+    result = CliRunner().invoke(main, ["train", "lenet", "--resume", str(run), "--iterations", "5"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])["iteration"] == 5
+
+
+def test_a_checkpoint_without_an_iteration_count_is_not_resumed(mnist_dir, tmp_path):
+    trainer = Trainer(config(mnist_dir, epochs=None, iterations=1), dataset(mnist_dir), tmp_path / "run")
+    trainer.fit()
+    arrays, meta = checkpoint.load(tmp_path / "run" / "last.npz")
+    del meta["iteration"]
+    checkpoint.save(tmp_path / "old.npz", arrays, meta)
+    with pytest.raises(checkpoint.CheckpointError, match="stepped once per epoch"):
+        Trainer(config(mnist_dir), dataset(mnist_dir), tmp_path / "run").restore(tmp_path / "old.npz")

@@ -1,19 +1,19 @@
-"""A training run's configuration and the per-model defaults it starts from."""
+"""A training run's configuration, resolved from what the user set, a recipe and the model's defaults."""
+import math
 from dataclasses import asdict, dataclass, field
 
-# Defaults that train each family well on MNIST-sized and CIFAR-sized data in few epochs.
-MODEL_DEFAULTS = {
-    "lenet": dict(optimizer="momentum", lr=0.01, batch_size=64, weight_decay=0.0, schedule="cosine", epochs=10),
-    "alexnet": dict(optimizer="momentum", lr=0.01, batch_size=128, weight_decay=5e-4, schedule="cosine", epochs=30),
-    "vgg16": dict(optimizer="momentum", lr=0.05, batch_size=128, weight_decay=5e-4, schedule="cosine", epochs=30),
-    "resnet18": dict(optimizer="momentum", lr=0.1, batch_size=128, weight_decay=5e-4, schedule="cosine", epochs=30),
-    "resnet34": dict(optimizer="momentum", lr=0.1, batch_size=128, weight_decay=5e-4, schedule="cosine", epochs=30),
-    "googlenet": dict(optimizer="momentum", lr=0.05, batch_size=128, weight_decay=5e-4, schedule="cosine",
-                      epochs=30),
+from .factory import OPTIMIZERS, SCHEDULES, UNITS, WARMUPS
+from .recipes import BASE, preset
+
+_LENGTH = ("epochs", "iterations")  # one setting: whichever the highest-ranking source gives
+# A preset's setting that only makes sense with its own choice of another: dropped when the user changes that one
+_BELONGS_TO = {"milestones": "schedule", "momentum": "optimizer", "nesterov": "optimizer"}
+# name: (lowest, highest, lowest excluded, highest excluded); every float setting must also be finite
+_FLOAT_RANGES = {
+    "lr": (0, math.inf, True, True), "weight_decay": (0, math.inf, False, True), "momentum": (0, 1, False, True),
+    "label_smoothing": (0, 1, False, False), "val_fraction": (0, 1, False, True),
+    "gamma": (0, math.inf, True, True), "warmup_factor": (0, 1, True, False),
 }
-FALLBACK = dict(optimizer="momentum", lr=0.01, batch_size=64, weight_decay=0.0, schedule="cosine", epochs=10)
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-SCHEDULES = ("constant", "step", "cosine")
 
 
 @dataclass
@@ -21,38 +21,91 @@ class TrainConfig:
     model: str
     data: str
     data_dir: str = None
+    recipe: str = None  # a named preset (recipes.RECIPES) in place of the model's defaults
     epochs: int = None
+    iterations: int = None  # stop after this many optimiser steps, mid-epoch if need be (instead of epochs)
     batch_size: int = None
     lr: float = None
     optimizer: str = None
+    momentum: float = None  # sgd and rmsprop: 0 unless set; the optimizer "momentum": 0.9 unless set
+    nesterov: bool = None
     weight_decay: float = None
+    label_smoothing: float = None
     schedule: str = None
+    milestones: list = None  # multistep: where the rate is multiplied by gamma, in schedule_unit
+    gamma: float = None
+    schedule_unit: str = None  # "epochs" or "iterations", for milestones and warmup
+    warmup: int = None  # warm-up length in schedule_unit (0: none)
+    warmup_mode: str = None  # "linear" from warmup_factor · lr up to lr, or "constant" at warmup_factor · lr
+    warmup_factor: float = None
     seed: int = 0
     device: str = "cpu"
     threads: int = None
     out: str = None
-    val_fraction: float = 0.0
+    val_fraction: float = None
     augment: bool = None
     limit: int = None  # train on the first `limit` examples only (quick runs, CI)
     keep_checkpoints: int = None  # keep only the newest N epoch-NNN.npz files (None: all)
     model_options: dict = field(default_factory=dict)
 
     def resolved(self):
-        """A copy with every unset option taken from the model's defaults."""
+        """A copy with every unset option taken from the recipe (or the model's defaults), then BASE; raises
+        ValueError naming the first setting that is out of range."""
         values = asdict(self)
-        for key, value in MODEL_DEFAULTS.get(self.model, FALLBACK).items():
-            if values.get(key) is None:
-                values[key] = value
-        if values["optimizer"] not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {values['optimizer']!r}; choose one of {', '.join(OPTIMIZERS)}")
-        if values["schedule"] not in SCHEDULES:
-            raise ValueError(f"unknown schedule {values['schedule']!r}; choose one of {', '.join(SCHEDULES)}")
-        for key in ("epochs", "batch_size"):
-            if values[key] < 1:
-                raise ValueError(f"{key} must be at least 1, got {values[key]}")
-        if not 0 <= values["val_fraction"] < 1:
-            raise ValueError(f"val_fraction must lie in [0, 1), got {values['val_fraction']}")
+        given = preset(self.model, self.recipe)
+        if any(values[key] is not None for key in _LENGTH):
+            given = {k: v for k, v in given.items() if k not in _LENGTH}
+        for key, owner in _BELONGS_TO.items():
+            if values[owner] is not None and values[owner] != given.get(owner):
+                given.pop(key, None)
+        for layer in (given, BASE):
+            for key, value in layer.items():
+                if values.get(key) is None:
+                    values[key] = value
+        if values["momentum"] is None and values["optimizer"] != "adam":
+            values["momentum"] = 0.9 if values["optimizer"] == "momentum" else 0.0
+        _check(values)
         return TrainConfig(**values)
 
     def to_dict(self):
         return asdict(self)
+
+
+def _check(v):
+    for key, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("schedule_unit", UNITS),
+                         ("warmup_mode", WARMUPS)):
+        if v[key] not in choices:
+            raise ValueError(f"unknown {key} {v[key]!r}; choose one of {', '.join(choices)}")
+    for key, (low, high, low_open, high_open) in _FLOAT_RANGES.items():
+        if v[key] is not None:
+            _check_float(key, v[key], low, high, low_open, high_open)
+    for key in ("epochs", "iterations", "batch_size"):
+        if v[key] is not None and v[key] < 1:
+            raise ValueError(f"{key} must be at least 1, got {v[key]}")
+    if v["warmup"] < 0:
+        raise ValueError(f"warmup must not be negative, got {v['warmup']}")
+    if v["epochs"] is not None and v["iterations"] is not None:
+        raise ValueError("give epochs or iterations, not both")
+    if v["optimizer"] == "adam" and v["momentum"] is not None:
+        raise ValueError("momentum applies to sgd, momentum and rmsprop, not adam")
+    if v["nesterov"] and (v["optimizer"] not in ("sgd", "momentum") or not v["momentum"]):
+        raise ValueError("nesterov needs the sgd or momentum optimizer with a momentum above 0")
+    if v["schedule"] == "multistep":
+        if not v["milestones"]:
+            raise ValueError("the multistep schedule needs milestones")
+        if any(m < 1 for m in v["milestones"]):
+            raise ValueError(f"milestones must be at least 1, got {v['milestones']}")
+    elif v["milestones"] is not None:
+        raise ValueError(f"milestones apply to the multistep schedule, not {v['schedule']}")
+
+
+def _check_float(key, value, low, high, low_open, high_open):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{key} must be a finite number, got {value}")
+    if number < low or number > high or (low_open and number == low) or (high_open and number == high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{key} must lie in {interval}, got {value}")

@@ -1,7 +1,10 @@
 """The training loop behind `nbcnn train`: epochs of mini-batches, evaluation, metrics and checkpoints.
 
+A run lasts a number of epochs or of iterations (optimiser steps; it may then end mid-epoch, evaluating and saving
+there). The learning-rate schedule is stepped after every optimiser step.
+
 Everything a run needs to continue exactly is in its checkpoint: weights and buffers, optimiser and schedule
-state, nbcnn's random generator (dropout), and the position in the epoch. The loader's order depends only on
+state, nbcnn's random generator (dropout), and the position in the epoch and in the run. The loader's order depends only on
 (seed, epoch), so a resumed run sees the batches the interrupted one would have seen and ends with the same
 weights.
 """
@@ -82,10 +85,12 @@ class Trainer:
         c, h, w = dataset.input_shape
         self.model = build_model(cfg.model, in_channels=c, input_size=(h, w), num_classes=dataset.num_classes,
                                  **cfg.model_options).to(cfg.device)
-        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr, cfg.weight_decay)
-        self.schedule = make_schedule(cfg.schedule, self.optimizer, cfg.epochs)
-        self.epoch, self.batch_index = 0, 0
-        self.partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+        self.optimizer = make_optimizer(cfg, self.model.parameters())
+        steps = len(self.train_loader)
+        self.schedule = make_schedule(cfg, self.optimizer, steps)
+        self.epochs = cfg.epochs or -(-cfg.iterations // steps)  # the last one may end part-way
+        self.epoch, self.batch_index, self.iteration = 0, 0, 0
+        self.partial = _fresh_partial()
         self.best_accuracy = -1.0
 
     # ------------------------------------------------------------------ checkpoints
@@ -98,7 +103,7 @@ class Trainer:
             "in_channels": c, "input_size": [h, w], "num_classes": self.dataset.num_classes,
             "classes": list(self.dataset.classes), "dataset": self.dataset.name,
             "mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std],
-            "epoch": self.epoch, "batch": self.batch_index, "partial": self.partial,
+            "epoch": self.epoch, "batch": self.batch_index, "iteration": self.iteration, "partial": self.partial,
             "best_accuracy": self.best_accuracy, "rng": nbrandom.get_state(),
             "schedule": self.schedule.state_dict() if self.schedule else None, "config": self.config.to_dict(),
         }
@@ -116,24 +121,27 @@ class Trainer:
             raise checkpoint.CheckpointError(f"{path}: unknown checkpoint format {meta.get('format')!r}")
         if meta["model"] != self.config.model:
             raise checkpoint.CheckpointError(f"{path} holds a {meta['model']} model, not {self.config.model}")
+        if "iteration" not in meta:
+            raise checkpoint.CheckpointError(f"{path} was written when schedules stepped once per epoch: it cannot "
+                                             f"be resumed exactly (evaluate and predict still read it)")
         self.model.load_state_dict(checkpoint.split_prefixed(arrays, "model"))
         self.optimizer.load_state_dict(checkpoint.split_prefixed(arrays, "optim"))
         if self.schedule and meta["schedule"]:
             self.schedule.load_state_dict(meta["schedule"])
         nbrandom.set_state(meta["rng"])
-        self.epoch, self.batch_index = meta["epoch"], meta["batch"]
+        self.epoch, self.batch_index, self.iteration = meta["epoch"], meta["batch"], meta["iteration"]
         self.partial, self.best_accuracy = meta["partial"], meta["best_accuracy"]
 
     # ------------------------------------------------------------------ the loop
     def fit(self):
-        """Train to the configured number of epochs; returns the list of per-epoch records."""
+        """Train to the configured number of epochs or iterations; returns the list of per-epoch records."""
         if self.strategy.is_main:
             self._check_rundir()
             (self.rundir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2) + "\n")
         self.strategy.broadcast_model(self.model)
         records = []
         with _graceful_interrupt(self):
-            while self.epoch < self.config.epochs:
+            while not self._finished():
                 records.append(self._train_epoch())
                 if self._stop_requested:  # Ctrl-C during evaluation: last.npz already holds this state
                     raise TrainingInterrupted(self.rundir / "last.npz")
@@ -143,20 +151,24 @@ class Trainer:
         cfg, loader = self.config, self.train_loader
         loader.set_epoch(self.epoch, start_batch=self.batch_index)
         batches = len(loader)
-        self.reporter.start_epoch(self.epoch, cfg.epochs, batches)
+        self.reporter.start_epoch(self.epoch, self.epochs, batches)
         self.model.train()
         p = self.partial
         for x, y in loader:
             started = time.perf_counter()
             logits = self.model(Tensor(x, device=cfg.device))
-            loss = F.cross_entropy(logits, Tensor(y, device=cfg.device))
+            loss = F.cross_entropy(logits, Tensor(y, device=cfg.device), label_smoothing=cfg.label_smoothing)
             value = loss.item()
             if not math.isfinite(value):
                 raise TrainingError(self._nonfinite_message(value))
             self.optimizer.zero_grad()
             loss.backward()
             self.strategy.average_gradients(self.model, len(y))
+            p["lr"] = self.optimizer.param_groups[0]["lr"]
             self.optimizer.step()
+            self.iteration += 1
+            if self.schedule:
+                self.schedule.step()
             correct = int((logits.numpy().argmax(axis=1) == y).sum())
             seen, loss_sum, correct = self.strategy.sum(len(y), value * len(y), correct)
             p["seconds"] += time.perf_counter() - started
@@ -168,23 +180,32 @@ class Trainer:
                                 p["seen"] / max(p["seconds"], 1e-9))
             if self.strategy.any(self._stop_requested):
                 raise TrainingInterrupted(self.save("last.npz"))
-        return self._end_epoch()
+            if self.iteration == cfg.iterations:
+                break
+        return self._end_epoch(complete=self.batch_index >= batches)
 
-    def _end_epoch(self):
-        p = self.partial
+    def _finished(self):
+        if self.config.iterations:
+            return self.iteration >= self.config.iterations
+        return self.epoch >= self.config.epochs
+
+    def _end_epoch(self, complete):
+        """Evaluate, record and save; an epoch cut short by the iteration limit keeps its place, so a resumed run
+        with a higher limit carries on inside it."""
+        p, number = self.partial, self.epoch + 1
         result = self.strategy.reduce_evaluation(
             evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device))
-        record = {"epoch": self.epoch + 1, "train_loss": p["loss_sum"] / max(p["seen"], 1),
+        # train_accuracy is the running accuracy over the epoch's batches: 1 − it is the training error of the
+        # ResNet paper's figures
+        record = {"epoch": number, "iteration": self.iteration, "train_loss": p["loss_sum"] / max(p["seen"], 1),
                   "train_accuracy": p["correct"] / max(p["seen"], 1), f"{self.eval_name}_loss": result["loss"],
-                  f"{self.eval_name}_accuracy": result["accuracy"], "lr": self.optimizer.param_groups[0]["lr"],
+                  f"{self.eval_name}_accuracy": result["accuracy"], "lr": p["lr"],
                   "images_per_second": p["seen"] / max(p["seconds"], 1e-9), "seconds": p["seconds"]}
-        self.epoch, self.batch_index = self.epoch + 1, 0
-        self.partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
-        if self.schedule:
-            self.schedule.step()
+        if complete:
+            self.epoch, self.batch_index, self.partial = number, 0, _fresh_partial()
         improved = result["accuracy"] > self.best_accuracy
         self.best_accuracy = max(self.best_accuracy, result["accuracy"])
-        saved = self.save(f"epoch-{self.epoch:03d}.npz")
+        saved = self.save(f"epoch-{number:03d}.npz")
         if self.strategy.is_main:  # the same state under two more names, without writing it again
             checkpoint.alias(saved, self.rundir / "last.npz")
             if improved:
@@ -206,7 +227,8 @@ class Trainer:
     def _nonfinite_message(self, value):
         last = self.rundir / "last.npz"
         kept = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written yet"
-        return (f"the training loss became {value} at epoch {self.epoch + 1}, batch {self.batch_index + 1}; "
+        return (f"the training loss became {value} at epoch {self.epoch + 1}, batch {self.batch_index + 1} "
+                f"(iteration {self.iteration + 1}); "
                 f"stopped without saving, {kept}. Try a lower --lr (now {self.config.lr}).")
 
     def _check_rundir(self):
@@ -217,6 +239,11 @@ class Trainer:
             probe.unlink()
         except OSError as error:
             raise TrainingError(f"cannot write to the run folder {self.rundir}: {error.strerror or error}") from None
+
+
+def _fresh_partial():
+    """An epoch's running sums, and the learning rate of its latest step."""
+    return {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0, "lr": None}
 
 
 class _graceful_interrupt:
