@@ -3,10 +3,9 @@
 A run lasts a number of epochs or of iterations (optimiser steps; it may then end mid-epoch, evaluating and saving
 there). The learning-rate schedule is stepped after every optimiser step.
 
-Everything a run needs to continue exactly is in its checkpoint: weights and buffers, optimiser and schedule
-state, nbcnn's random generator (dropout), and the position in the epoch and in the run. The loader's order depends only on
-(seed, epoch), so a resumed run sees the batches the interrupted one would have seen and ends with the same
-weights.
+Everything a run needs to continue exactly is in its checkpoint: weights and buffers, optimiser and schedule state,
+nbcnn's random generator (dropout), and the position in the epoch and in the run. The loader's order depends only on
+(seed, epoch), so a resumed run sees the batches the interrupted one would have seen and ends with the same weights.
 """
 import json
 import math
