@@ -3,6 +3,7 @@
 out = ⌊(n + 2p − f)/s⌋ + 1 for convolution and pooling alike. Every check raises ValueError naming the layer,
 the input shape and the offending values before any kernel runs.
 """
+import operator
 
 
 def pair(value, name="value"):
@@ -79,6 +80,65 @@ def conv2d_mult_adds(output_shape, in_channels, kernel):
 
 def linear_params(in_features, out_features, bias=True):
     return (in_features + (1 if bias else 0)) * out_features
+
+
+def basic_index(shape, key):
+    """PyTorch's basic indexing of a tensor of `shape` by ints, slices with positive steps, `...` and None, as
+    one strided slice: (starts, steps, sizes) per axis, and the result's shape (an int drops its axis, None adds
+    one of size 1)."""
+    key = key if isinstance(key, tuple) else (key,)
+    ellipses = sum(k is Ellipsis for k in key)
+    indexed = sum(k is not None and k is not Ellipsis for k in key)
+    if ellipses > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if indexed > len(shape):
+        raise IndexError(f"too many indices for a tensor of dimension {len(shape)}: {len(key)} given")
+    rest = (slice(None),) * (len(shape) - indexed)
+    at = next((i for i, k in enumerate(key) if k is Ellipsis), len(key))
+    key = key[:at] + rest + key[at + 1:]
+    starts, steps, sizes, result = [], [], [], []
+    for k in key:
+        if k is None:
+            result.append(1)
+            continue
+        axis, n = len(sizes), shape[len(sizes)]
+        if isinstance(k, slice):
+            if k.step is not None and k.step <= 0:
+                raise ValueError(f"slice step must be positive, got {k.step} (axis {axis})")
+            start, stop, step = k.indices(n)
+            size = len(range(start, stop, step))
+            result.append(size)
+        else:
+            i = _integer_index(k)
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+            start, step, size = i % n, 1, 1
+        starts.append(start)
+        steps.append(step)
+        sizes.append(size)
+    return tuple(starts), tuple(steps), tuple(sizes), tuple(result)
+
+
+def _integer_index(k):
+    try:
+        if not isinstance(k, bool):
+            return operator.index(k)
+    except TypeError:
+        pass
+    raise TypeError(f"only integers, slices with positive steps, '...' and None are valid indices, got {k!r}")
+
+
+def pad_pairs(shape, pad):
+    """F.pad's flat `pad` (before, after, before, after, … from the last axis backwards) as one (before, after)
+    pair per axis of `shape`, in axis order."""
+    pad = tuple(operator.index(p) for p in pad)
+    if len(pad) % 2 or len(pad) > 2 * len(shape):
+        raise ValueError(f"pad: expected an even number of values, at most two per axis of input {tuple(shape)}, "
+                         f"got {pad}")
+    if min(pad, default=0) < 0:
+        raise ValueError(f"pad: negative padding (cropping) is not supported, got {pad}; slice instead")
+    padded = [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
+    return ((0, 0),) * (len(shape) - len(padded)) + tuple(padded)
 
 
 def _four_dims(layer, input_shape):

@@ -8,7 +8,7 @@ depends on, replays them from the newest to the oldest, adds up the gradients of
 import numpy as np
 
 from . import backend as backends
-from . import function, ops
+from . import function, ops, shapes
 
 _FLOATS = (np.float32, np.float64)
 
@@ -172,6 +172,15 @@ class Tensor:
         return ops.Reshape.apply(self, shape=_resolve_shape(self.shape, shape))
 
     view = reshape
+
+    def __getitem__(self, key):
+        """Basic indexing as PyTorch does it (ints, slices with positive steps, `...`, None); the gradient lands
+        in zeros of this tensor's shape."""
+        if self.ndim == 0:
+            raise IndexError("indexing a 0-dim tensor is not supported")
+        starts, steps, sizes, shape = shapes.basic_index(self.shape, key)
+        out = ops.StridedSlice.apply(self, starts=starts, steps=steps, shape=sizes)
+        return out if shape == sizes else out.reshape(shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         shape = self.shape

@@ -14,6 +14,7 @@ PUBLISHED = {"lenet": 61_706, "alexnet": 61_100_840, "vgg16": 138_357_544, "resn
              "resnet34": 21_797_672}
 CANONICAL = {"lenet": (1, 28, 10), "alexnet": (3, 224, 1000), "vgg16": (3, 224, 1000), "resnet18": (3, 224, 1000),
              "resnet34": (3, 224, 1000), "googlenet": (3, 224, 1000)}
+CIFAR = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20", "plain32", "plain44", "plain56"]
 
 # ---------------------------------------------------------------- counts from layer shapes, written out here
 VGG16_WIDTHS = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
@@ -91,7 +92,7 @@ def canonical_model(name):
 
 # ---------------------------------------------------------------- parameter counts
 def test_registry_lists_every_family():
-    assert list_models() == list(CANONICAL)
+    assert list_models() == list(CANONICAL) + CIFAR
 
 
 @pytest.mark.parametrize("name", list(CANONICAL))

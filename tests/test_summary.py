@@ -12,7 +12,7 @@ from nbcnn import function
 from nbcnn.models import build_model
 from nbcnn.summary import summarize
 from nbcnn_cli.main import main
-from test_models import (CANONICAL, GOOGLENET_BLOCKS, INDEPENDENT, VGG16_WIDTHS, bn, canonical_model, conv, fc,
+from test_models import (CANONICAL, CIFAR, GOOGLENET_BLOCKS, INDEPENDENT, VGG16_WIDTHS, bn, canonical_model, conv, fc,
                          resnet_params, vgg16_params)
 
 FAST = settings(max_examples=40, deadline=None)
@@ -191,7 +191,8 @@ def test_models_command_counts_at_a_given_size():
     result = run("models", "--input", "3x32x32", "--classes", "10")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines()[1:] if not line.startswith(" ")]
-    assert len(lines) == len(CANONICAL)
+    assert len(lines) == len(CANONICAL) + len(CIFAR)
     counts = {line.split()[0]: line.split()[1] for line in lines}
     assert counts["vgg16"] == f"{vgg16_params(classes=10, batch_norm=True, small=True):,}"
     assert counts["resnet18"] == f"{resnet_params((2, 2, 2, 2), classes=10, stem=3):,}"
+    assert counts["resnet20"] == "269,722"

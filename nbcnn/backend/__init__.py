@@ -11,6 +11,8 @@ KERNELS = (
     # elementwise and reductions (NumPy broadcasting semantics)
     "add", "sub", "mul", "div", "neg", "exp", "log", "matmul", "transpose2d",
     "sum", "sum_to_shape", "concatenate", "split",
+    # basic slicing with positive steps, and constant padding: each is the other's gradient
+    "strided_slice", "strided_embed",
     # activations
     "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
     # linear layer, weight (out, in)

@@ -5,8 +5,11 @@ from .alexnet import AlexNet, alexnet
 from .vgg import VGG, vgg16
 from .resnet import ResNet, BasicBlock, resnet18, resnet34
 from .googlenet import GoogLeNet, Inception, googlenet
+from .cifar_resnet import (CifarResNet, CifarBasicBlock, ZeroPadShortcut, resnet20, resnet32, resnet44, resnet56,
+                           resnet110, plain20, plain32, plain44, plain56)
 from .common import Identity
 
 __all__ = ["MODELS", "build_model", "count_parameters", "list_models", "LeNet5", "lenet5", "AlexNet", "alexnet",
            "VGG", "vgg16", "ResNet", "BasicBlock", "resnet18", "resnet34", "GoogLeNet", "Inception", "googlenet",
-           "Identity"]
+           "CifarResNet", "CifarBasicBlock", "ZeroPadShortcut", "resnet20", "resnet32", "resnet44", "resnet56",
+           "resnet110", "plain20", "plain32", "plain44", "plain56", "Identity"]

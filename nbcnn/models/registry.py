@@ -1,14 +1,16 @@
 """The model zoo's table: name → builder, description and the dataset size it is known at.
 
-Every builder takes (in_channels, input_size, num_classes, **options) and picks its small or ImageNet variant
-from the input size unless given `variant`. build_model then passes a shape-only input through the result
-(nbcnn.summary), so an input too small fails here, naming the first layer it cannot pass.
+Every builder takes (in_channels, input_size, num_classes, **options); the ImageNet families pick their small or
+ImageNet variant from the input size unless given `variant`, while the CIFAR ResNets have one form for every
+size. build_model then passes a shape-only input through the result (nbcnn.summary), so an input too small fails
+here, naming the first layer it cannot pass.
 """
 from dataclasses import dataclass
 from typing import Callable
 
 from ..summary import output_shape
 from .alexnet import alexnet
+from .cifar_resnet import plain20, plain32, plain44, plain56, resnet20, resnet32, resnet44, resnet56, resnet110
 from .common import size_pair
 from .googlenet import googlenet
 from .lenet import lenet5
@@ -27,6 +29,17 @@ class ModelSpec:
 
 
 VARIANT = {"variant": "small|imagenet (default: small up to 64 px)"}
+SHORTCUT = {"shortcut": "A|B (A): zero-padding or projection shortcuts where a block changes shape"}
+
+
+def _cifar_resnet(build, depth):
+    return ModelSpec(build, f"ResNet-{depth} for CIFAR (He et al. 2015, 6n+2 layers, 16/32/64 channels)", SHORTCUT,
+                     3, 32, 10)
+
+
+def _plain(build, depth):
+    return ModelSpec(build, f"Plain-{depth}: the CIFAR ResNet-{depth} without shortcuts", {}, 3, 32, 10)
+
 
 MODELS = {
     "lenet": ModelSpec(
@@ -51,6 +64,15 @@ MODELS = {
         googlenet, "GoogLeNet, torchvision layout, no auxiliary heads; small: 3x3 stem, first two pools dropped",
         {**VARIANT, "branch3_kernel": "3|5 (3, torchvision's; 5 is the paper's)", "dropout": "0.2"},
         3, 224, 1000),
+    "resnet20": _cifar_resnet(resnet20, 20),
+    "resnet32": _cifar_resnet(resnet32, 32),
+    "resnet44": _cifar_resnet(resnet44, 44),
+    "resnet56": _cifar_resnet(resnet56, 56),
+    "resnet110": _cifar_resnet(resnet110, 110),
+    "plain20": _plain(plain20, 20),
+    "plain32": _plain(plain32, 32),
+    "plain44": _plain(plain44, 44),
+    "plain56": _plain(plain56, 56),
 }
 
 

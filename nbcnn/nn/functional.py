@@ -100,6 +100,14 @@ def cross_entropy(input, target, label_smoothing=0.0):
     return ops.CrossEntropy.apply(input, target, label_smoothing=float(label_smoothing))
 
 
+def pad(input, pad, mode="constant", value=0.0):
+    """`pad` holds (before, after) pairs from the last axis backwards, as in PyTorch: (0, 0, 0, 0, 2, 2) pads
+    the channels of an (N, C, H, W) input by two on each side. Constant mode only."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode 'constant' is supported, got {mode!r}")
+    return ops.Pad.apply(input, pads=shapes.pad_pairs(input.shape, pad), value=value)
+
+
 def flatten(input, start_dim=1):
     return input.flatten(start_dim)
 

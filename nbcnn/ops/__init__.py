@@ -1,6 +1,6 @@
 """Autograd Functions, one file per op family. They call backend kernels and hold no loops."""
 from .arithmetic import Add, Sub, Mul, Div, Neg, Exp, Log, MatMul, Transpose2d, Cast
-from .shape import Reshape, Sum, Concat
+from .shape import Reshape, Sum, Concat, StridedSlice, Pad
 from .activation import ReLU, Sigmoid, Tanh
 from .linear import Linear
 from .conv import Conv2d

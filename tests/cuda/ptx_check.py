@@ -83,6 +83,8 @@ def _every_kernel(g, dt):
     g.matmul(a((3, 4)), a((4, 5))), g.transpose2d(a((3, 4)))
     g.sum(x, (0, 2), True), g.sum(x, None, False), g.sum(a((3, 4), np.int64), (1,), False)
     g.sum_to_shape(x, (3, 1, 1)), g.split(g.concatenate([x, x], 1), [3, 3], 1)
+    g.strided_embed(g.strided_slice(x, (0, 1, 0, 1), (1, 1, 2, 2), (2, 2, 3, 2)), x.shape, (0, 1, 0, 1),
+                    (1, 1, 2, 2), 0.0)
     for name in ("relu", "sigmoid", "tanh"):
         getattr(g, f"{name}_backward")(x, getattr(g, f"{name}_forward")(x))
     m, fw, gm = a((6, 7)), a((5, 7)), a((6, 5))

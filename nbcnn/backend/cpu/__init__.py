@@ -18,7 +18,8 @@ from . import heap
 heap.keep_freed_memory()
 
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, may_share_memory, add,
-                     sub, mul, div, neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split)
+                     sub, mul, div, neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split,
+                     strided_slice, strided_embed)
 from .activation import (relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward,
                          tanh_backward)
 from .linear import linear_forward, linear_backward_input, linear_backward_weight

@@ -7,7 +7,7 @@ device.CudaUnavailableError, a RuntimeError whose message is one line.
 """
 from . import device  # first: raises CudaUnavailableError where no kernel can run
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, may_share_memory,
-                     transpose2d, concatenate, split)
+                     transpose2d, concatenate, split, strided_slice, strided_embed)
 from .elementwise import add, sub, mul, div, neg, exp, log
 from .reduce import sum, sum_to_shape
 from .linear import matmul, linear_forward, linear_backward_input, linear_backward_weight

@@ -1,4 +1,5 @@
-"""Device memory for the CUDA backend: allocation, host transfers, fills and casts, joining along an axis.
+"""Device memory for the CUDA backend: allocation, host transfers, fills and casts, joining along an axis,
+strided slicing and padding.
 
 Every array this backend hands out is a C-contiguous numba DeviceNDArray, so kernels can walk flat views and
 `reshape` (which the ops call directly) stays a free view.
@@ -54,6 +55,28 @@ def _transpose(a, rows, cols, out):
     for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
         j, i = t // rows, t % rows
         out[t] = a[i * cols + j]
+
+
+@cuda.jit(device=True)
+def _strided_offset(t, shape, starts, steps, strides):
+    # flat index t of an array of `shape` -> flat index of element starts + i·steps of the array with `strides`
+    offset = 0
+    for k in range(len(shape) - 1, -1, -1):
+        offset += (starts[k] + t % shape[k] * steps[k]) * strides[k]
+        t //= shape[k]
+    return offset
+
+
+@cuda.jit
+def _gather_strided(src, shape, starts, steps, strides, out):
+    for t in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[t] = src[_strided_offset(t, shape, starts, steps, strides)]
+
+
+@cuda.jit
+def _scatter_strided(a, shape, starts, steps, strides, out):
+    for t in range(cuda.grid(1), a.size, cuda.gridsize(1)):
+        out[_strided_offset(t, shape, starts, steps, strides)] = a[t]
 
 
 def asarray(array):
@@ -133,3 +156,33 @@ def split(a, sizes, axis):
         parts.append(part)
         start += size
     return parts
+
+
+def strided_slice(a, starts, steps, shape):
+    """out[i] = a[starts + i·steps] on each axis, for out of `shape`: basic slicing, and padding's gradient."""
+    out = empty(shape, a.dtype)
+    run_flat(_gather_strided, out.size, flat(a), _ints(shape), _ints(starts), _ints(steps), _strides(a.shape),
+             flat(out))
+    return out
+
+
+def strided_embed(a, shape, starts, steps, fill):
+    """An array of `shape` holding `fill`, with a written at starts + i·steps on each axis: padding, and
+    slicing's gradient (fill 0)."""
+    out = full(shape, fill, a.dtype)
+    run_flat(_scatter_strided, a.size, flat(a), _ints(a.shape), _ints(starts), _ints(steps), _strides(shape),
+             flat(out))
+    return out
+
+
+def _ints(values):
+    return tuple(int(v) for v in values)  # one integer type: the kernels index these tuples with a variable
+
+
+def _strides(shape):
+    """C-order strides in elements."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= int(n)
+    return tuple(reversed(strides))
