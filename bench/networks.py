@@ -80,6 +80,62 @@ def _resnet(nn, blocks, classes, cifar):
     return nn.Sequential(*layers)
 
 
+def _cifar_block(nn, c_in, c_out, stride, projection):
+    """The ResNet paper's CIFAR block; where the shape changes, option A (subsample, zero-pad channels) or, with
+    `projection`, option B (1×1 conv + BN)."""
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c_out)
+            self.relu = nn.ReLU()
+            self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c_out)
+            self.changes = stride != 1 or c_in != c_out
+            self.projection = None
+            if self.changes and projection:
+                self.projection = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
+                                                nn.BatchNorm2d(c_out))
+
+        def forward(self, x):
+            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+            if self.projection is not None:
+                shortcut = self.projection(x)
+            elif self.changes:
+                extra = (c_out - c_in) // 2
+                shortcut = nn.functional.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, extra, extra))
+            else:
+                shortcut = x
+            return self.relu(out + shortcut)
+
+    return Block()
+
+
+def _cifar_resnet(nn, depth, projection=False):
+    """The ResNet paper's CIFAR-10 network of 6n+2 layers: 16/32/64 channels on 32²/16²/8² maps."""
+    n = (depth - 2) // 6
+    layers, c = [nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
+    for stage in range(3):
+        width = 16 << stage
+        for b in range(n):
+            layers.append(_cifar_block(nn, c, width, 2 if stage and b == 0 else 1, projection))
+            c = width
+    layers += [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers)
+
+
+def resnet20(nn):
+    return _cifar_resnet(nn, 20)
+
+
+def resnet20_b(nn):
+    return _cifar_resnet(nn, 20, projection=True)
+
+
+def resnet56(nn):
+    return _cifar_resnet(nn, 56)
+
+
 def resnet18_cifar(nn):
     return _resnet(nn, (2, 2, 2, 2), 10, cifar=True)
 
@@ -90,6 +146,8 @@ def resnet34(nn):
 
 NETWORKS = {"lenet5": (lenet5, (1, 28, 28), 10), "vgg16": (vgg16, (3, 224, 224), 1000),
             "vgg16_cifar": (vgg16_cifar, (3, 32, 32), 10), "resnet18_cifar": (resnet18_cifar, (3, 32, 32), 10),
+            "resnet20": (resnet20, (3, 32, 32), 10), "resnet20_b": (resnet20_b, (3, 32, 32), 10),
+            "resnet56": (resnet56, (3, 32, 32), 10),
             "resnet34": (resnet34, (3, 224, 224), 1000)}
 
 
