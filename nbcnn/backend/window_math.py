@@ -1,8 +1,8 @@
 """Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
 `cuda.jit(device=True)` on CUDA), so max pooling's tie rule and the softmax cannot drift between devices. The CPU's
 2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the tie and NaN rules
-for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`v > m or v != v`) costs one more
-compare, and without it a diverging network's NaN vanishes into a plausible number."""
+for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`(v > m) | (v != v)`, without the
+branch of `or`) costs one more compare, and without it a diverging network's NaN vanishes into a plausible number."""
 import math
 
 
@@ -14,7 +14,7 @@ def window_max(x, i, ch, y0, x0, kh, kw):
     for ky in range(max(0, -y0), min(kh, h - y0)):
         for kx in range(max(0, -x0), min(kw, w - x0)):
             v = x[i, ch, y0 + ky, x0 + kx]
-            if v > best or v != v or where < 0:
+            if (v > best) | (v != v) | (where < 0):
                 best, where = v, (y0 + ky) * w + x0 + kx
     return best, where
 

@@ -38,11 +38,11 @@ def _max_pool_2x2(x, y, code):
             for ox in range(ow):
                 a, b, c2, d = top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]
                 m, k = a, 0
-                if b > m or b != b:
+                if (b > m) | (b != b):
                     m, k = b, 1
-                if c2 > m or c2 != c2:
+                if (c2 > m) | (c2 != c2):
                     m, k = c2, 2
-                if d > m or d != d:
+                if (d > m) | (d != d):
                     m, k = d, 3
                 best[ox] = m
                 where[ox] = k
@@ -71,20 +71,31 @@ def _max_pool_2x2_grad(gy, code, gx):
 
 @njit(cache=True, inline="always")
 def _max3(r, q, m, k, base):
-    """Running (max, index) over r[q], r[q + 1], r[q + 2] with window_max's rules: a strict >, or a NaN."""
-    if r[q] > m or r[q] != r[q]:
+    """Running (max, index) over r[q], r[q + 1], r[q + 2] with a strict >; a NaN is left to the caller."""
+    if r[q] > m:
         m, k = r[q], base + q
-    if r[q + 1] > m or r[q + 1] != r[q + 1]:
+    if r[q + 1] > m:
         m, k = r[q + 1], base + q + 1
-    if r[q + 2] > m or r[q + 2] != r[q + 2]:
+    if r[q + 2] > m:
         m, k = r[q + 2], base + q + 2
     return m, k
+
+
+@njit(cache=True, fastmath={"reassoc"})  # reassociation lets the sum vectorise; full fastmath would assume no NaN
+def _holds_nan(rows):
+    """Whether the sum of `rows` is NaN: they hold a NaN (or infinities of both signs)."""
+    s = 0.0
+    for v in rows.ravel():
+        s += v
+    return s != s
 
 
 @njit(parallel=True, cache=True)
 def _max_pool_3x3s2(x, ph, pw, y, argmax):
     """Kernel 3, stride 2 (ResNet's stem pool): windows wholly inside the image take their nine candidates
-    straight, in row-major order with window_max's rules; border windows go through window_max."""
+    straight, in row-major order with a strict > (window_max's tie rule); border windows, and every window of
+    the rare row of windows that holds a NaN, go through window_max. Testing each candidate for NaN instead
+    stopped the loop from vectorising; one sum over the three rows costs far less."""
     n, c, h, w = x.shape
     oh, ow = y.shape[2], y.shape[3]
     for t in prange(n * c):
@@ -94,7 +105,7 @@ def _max_pool_3x3s2(x, ph, pw, y, argmax):
             y0 = 2 * oy - ph
             best, where = y[i, ch, oy], argmax[i, ch, oy]
             lo, hi = (pw + 1) // 2, (w - 3 + pw) // 2 + 1  # windows [lo, hi) inside horizontally
-            if y0 < 0 or y0 + 3 > h:
+            if y0 < 0 or y0 + 3 > h or _holds_nan(plane[y0:y0 + 3]):
                 lo, hi = 0, 0
             lo, hi = min(lo, ow), max(min(hi, ow), min(lo, ow))
             if hi > lo:
@@ -133,15 +144,15 @@ def _max_pool_values(x, kh, kw, sh, sw, ph, pw, y):
                 row = plane[r]
                 for q in range(w):
                     v = row[q]
-                    columns[q] = v if v > columns[q] or v != v else columns[q]
+                    columns[q] = v if (v > columns[q]) | (v != v) else columns[q]
             out = y[i, ch, oy]
             inner_lo = min(ow, (pw + sw - 1) // sw)  # windows wholly inside horizontally: [inner_lo, inner_hi)
             inner_hi = max(inner_lo, min(ow, (w - kw + pw) // sw + 1))
             for ox in range(inner_lo, inner_hi):  # selects over three columns, a loop that vectorises
                 q = ox * sw - pw
                 m, v1, v2 = columns[q], columns[q + 1], columns[q + 2]
-                m = v1 if v1 > m or v1 != v1 else m
-                out[ox] = v2 if v2 > m or v2 != v2 else m
+                m = v1 if (v1 > m) | (v1 != v1) else m
+                out[ox] = v2 if (v2 > m) | (v2 != v2) else m
             for ox in range(ow):  # windows cut by the left or right edge
                 if inner_lo <= ox < inner_hi:
                     continue
@@ -149,7 +160,7 @@ def _max_pool_values(x, kh, kw, sh, sw, ph, pw, y):
                 lo, hi = max(0, x0), min(w, x0 + kw)
                 m = columns[lo]
                 for q in range(lo + 1, hi):
-                    if columns[q] > m or columns[q] != columns[q]:
+                    if (columns[q] > m) | (columns[q] != columns[q]):
                         m = columns[q]
                 out[ox] = m
 
