@@ -77,6 +77,7 @@ class Function:
         self.needs_input_grad = needs_input_grad
         self.saved = ()
         self.edges = ()
+        self.versions = ()  # (input tensor, its version) for each input whose array was saved
         self.sequence = -1
 
     def save_for_backward(self, *values):
@@ -92,6 +93,16 @@ class Function:
         """Drop what the backward pass needed: the tape is freed once it has been replayed."""
         self.saved = None
         self.edges = ()
+        self.versions = ()
+
+    def check_versions(self):
+        for t, version in self.versions:
+            if t._version != version:
+                raise RuntimeError(
+                    f"a tensor needed for gradient computation has been modified by an in-place operation: "
+                    f"{type(self).__name__} saved a tensor of shape {t.shape} at version {version}, and it is now "
+                    f"at version {t._version} (an optimiser step, load_state_dict or a .data assignment after the "
+                    f"forward pass); run the forward pass again after changing the weights")
 
     @classmethod
     def apply(cls, *inputs, **options):
@@ -106,6 +117,7 @@ class Function:
         result = Tensor._wrap(out, device, requires_grad=record)
         if record:
             fn.edges = tuple(_edge(t) for t in inputs)
+            fn.versions = _saved_versions(fn.saved, inputs)
             fn.sequence = next(_sequence)
             result._node = fn
             if _observer is not None:
@@ -121,6 +133,18 @@ def _edge(value):
     if not isinstance(value, _tensor.Tensor) or not value.requires_grad:
         return None
     return value if value._node is None else value._node
+
+
+def _saved_versions(saved, inputs):
+    """(tensor, version) of each input whose array, or a NumPy view of it, the Function saved: a few identity
+    tests per op, and only while recording."""
+    found = ()
+    for t in inputs:
+        if isinstance(t, _tensor.Tensor):
+            a = t.data
+            if any(v is a or getattr(v, "base", None) is a for v in saved):
+                found += ((t, t._version),)
+    return found
 
 
 def _common_device(op_name, inputs):

@@ -4,6 +4,10 @@ A tensor holds an array of its device's backend. When an op that needs a gradien
 node of the tape (`tensor._node`), numbered in the order ops ran. `backward()` gathers the nodes the result
 depends on, replays them from the newest to the oldest, adds up the gradients of values used more than once
 (a residual connection), and frees each node as soon as it has been replayed.
+
+Every tensor counts its in-place changes (`_version`: an optimiser step, load_state_dict, a `.data` assignment).
+A node notes the versions of the inputs whose arrays it saved, and backward refuses to use a saved array that has
+changed since, as PyTorch does: the gradients would be those of weights the forward pass never saw.
 """
 import numpy as np
 
@@ -14,14 +18,14 @@ _FLOATS = (np.float32, np.float64)
 
 
 class Tensor:
-    __slots__ = ("data", "device", "requires_grad", "grad", "_node", "__weakref__")
+    __slots__ = ("_data", "_version", "device", "requires_grad", "grad", "_node", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None, device="cpu"):
         device = backends.normalize_device(device)
         array = _as_numpy(data, dtype)
         if requires_grad and array.dtype.type not in _FLOATS:
             raise TypeError(f"only float32/float64 tensors can require gradients, got {array.dtype}")
-        self.data = backends.get(device).asarray(array)
+        self._data, self._version = backends.get(device).asarray(array), 0
         self.device = device
         self.requires_grad = bool(requires_grad)
         self.grad = None
@@ -31,8 +35,21 @@ class Tensor:
     def _wrap(cls, array, device, requires_grad=False):
         """A tensor around a backend array, without copying or converting it."""
         t = cls.__new__(cls)
-        t.data, t.device, t.requires_grad, t.grad, t._node = array, device, requires_grad, None, None
+        t._data, t._version, t.device, t.requires_grad, t.grad, t._node = array, 0, device, requires_grad, None, None
         return t
+
+    @property
+    def data(self):
+        return self._data
+
+    @data.setter
+    def data(self, array):
+        self._data = array
+        self._version += 1
+
+    def _modified_in_place(self):
+        """Called by whatever writes into this tensor's array (an optimiser step)."""
+        self._version += 1
 
     # ------------------------------------------------------------------ properties
     @property
@@ -77,11 +94,11 @@ class Tensor:
         return Tensor._wrap(self.data, self.device)
 
     def to(self, device):
+        """A copy on `device`; the gradient flows back to this tensor, as for any op."""
         device = backends.normalize_device(device)
         if device == self.device:
             return self
-        array = backends.get(device).asarray(backends.get(self.device).to_numpy(self.data))
-        return Tensor._wrap(array, device, self.requires_grad and self.is_leaf)
+        return ops.ToDevice.apply(self, device=device)
 
     def cpu(self):
         return self.to("cpu")
@@ -122,16 +139,18 @@ class Tensor:
                 continue
             if node.saved is None:
                 raise RuntimeError("backward() through a graph a second time: its tape was freed by the first")
+            node.check_versions()
             grads = node.backward(grad_out) if observer is None else observer.backward(node, grad_out)
+            nbe = node.backend  # the gradients' device: the node's inputs' (Tensor.to crosses devices)
             for edge, g in zip(node.edges, grads):
                 if g is None or edge is None:
                     continue
                 if isinstance(edge, Tensor):
                     if edge.requires_grad:  # a pass-through op (reshape, +) may hand a leaf the caller's array
-                        shared = callers is not None and be.may_share_memory(g, callers)
-                        _accumulate_leaf(edge, be.copy(g) if shared else g, be)
+                        shared = callers is not None and nbe is be and be.may_share_memory(g, callers)
+                        _accumulate_leaf(edge, nbe.copy(g) if shared else g, nbe)
                 elif edge in pending:
-                    pending[edge] = be.add(pending[edge], g)
+                    pending[edge] = nbe.add(pending[edge], g)
                 else:
                     pending[edge] = g
             node.release()

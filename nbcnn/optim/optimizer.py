@@ -33,6 +33,7 @@ class Optimizer:
                 if p.grad is not None:
                     be = backends.get(p.device)
                     self.update(p.data, p.grad.data, self._state_of(p, be), group, be)
+                    p._modified_in_place()  # a graph recorded before this step can no longer run backward
 
     def update(self, param, grad, state, group, backend):
         raise NotImplementedError

@@ -27,3 +27,14 @@ def _run(device):
 
 def test_ops_match_the_cpu():
     assert_close(_run("cuda"), _run("cpu"), rtol=1e-9, atol=1e-12, what="output and gradients")
+
+
+def test_tensor_to_carries_the_gradient_across_devices():
+    """Tensor.to is an op: the loss on one device differentiates a leaf on the other (it once made a new leaf)."""
+    x = nbcnn.tensor(A, dtype=np.float64, requires_grad=True)
+    (x.to("cuda") * 3.0).relu().to("cpu").sum().backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(A.shape, 3.0))
+    y = nbcnn.tensor(A, dtype=np.float64, requires_grad=True, device="cuda")
+    (y.cpu() * 2.0).sum().backward()
+    assert y.grad.device == "cuda" and np.all(y.grad.numpy() == 2.0)
