@@ -7,19 +7,48 @@ import click
 DEVICES = ("cpu", "cuda")
 
 
+# Modules that still report what a user caused (an unknown option value, labels out of range) as a plain
+# ValueError; their errors stay one line. A ValueError from anywhere else is a bug and keeps its traceback.
+_USER_INPUT_MODULES = ("nbcnn.training.config", "nbcnn.training.factory", "nbcnn.training.recipes",
+                       "nbcnn.models.", "nbcnn.data.", "nbcnn.backend.cpu.loss", "nbcnn.backend.cuda.loss")
+
+
 @contextmanager
 def one_line_errors():
-    """Errors users cause (bad data, bad options, a missing GPU) end the command with one line, no traceback."""
-    from nbcnn.data import DataError
-    from nbcnn.training import CheckpointError, TrainingError
+    """Errors users cause (bad data, bad options, shapes that do not fit, a missing GPU) end the command with one
+    line, no traceback; every other exception, a bug, shows its traceback."""
     try:
         yield
-    except (DataError, CheckpointError, TrainingError, ValueError) as error:
-        raise click.ClickException(str(error)) from None
-    except RuntimeError as error:
-        if "CUDA" in str(error):
-            raise click.ClickException(str(error).splitlines()[0]) from None
-        raise
+    except Exception as error:
+        line = _one_line(error)
+        if line is None:
+            raise
+        raise click.ClickException(line) from None
+
+
+def _one_line(error):
+    """The line to report for an error the user caused, None for a bug."""
+    from nbcnn.data import DataError
+    from nbcnn.errors import ConfigError, ShapeError
+    from nbcnn.training import CheckpointError, TrainingError
+    if isinstance(error, (DataError, CheckpointError, TrainingError, ShapeError, ConfigError)):
+        return str(error)
+    if isinstance(error, RuntimeError) and "CUDA" in str(error):  # no GPU, or no driver
+        return str(error).splitlines()[0]
+    if type(error) is ValueError and _raised_in(error).startswith(_USER_INPUT_MODULES):
+        return str(error)
+    return None
+
+
+def _raised_in(error):
+    """The module whose code raised `error`: the innermost frame of its traceback, or of the error it was raised
+    from (Module.__call__ re-raises with the layer's name)."""
+    while error.__cause__ is not None and getattr(error, "located", False):
+        error = error.__cause__
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
 
 
 def load_data(name, data_dir, offer_download=True):

@@ -1,9 +1,11 @@
 """Shape formulas, used by every layer and by the summary: one place where output sizes are decided.
 
-out = ⌊(n + 2p − f)/s⌋ + 1 for convolution and pooling alike. Every check raises ValueError naming the layer,
-the input shape and the offending values before any kernel runs.
+out = ⌊(n + 2p − f)/s⌋ + 1 for convolution and pooling alike. Every check raises ShapeError (a ValueError)
+naming the layer, the input shape and the offending values before any kernel runs.
 """
 import operator
+
+from .errors import ShapeError
 
 
 def pair(value, name="value"):
@@ -14,7 +16,7 @@ def pair(value, name="value"):
         h, w = value
         return (int(h), int(w))
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}") from None
+        raise ShapeError(f"{name} must be an int or a pair of ints, got {value!r}") from None
 
 
 def conv_output_size(n, f, p, s):
@@ -25,7 +27,7 @@ def conv_output_size(n, f, p, s):
 def same_padding(f):
     """The padding that keeps the size at stride 1: (f − 1)/2, defined for odd f."""
     if f % 2 == 0:
-        raise ValueError(f"'same' padding needs an odd kernel size, got {f}")
+        raise ShapeError(f"'same' padding needs an odd kernel size, got {f}")
     return (f - 1) // 2
 
 
@@ -49,7 +51,7 @@ def conv2d_output_shape(layer, input_shape, out_channels, kernel, stride, paddin
     """(N, K, OH, OW) of a convolution, or ValueError naming what is impossible."""
     n, c, h, w = _four_dims(layer, input_shape)
     if in_channels is not None and c != in_channels:
-        raise ValueError(f"{layer}: expected {in_channels} input channels, got input of shape {tuple(input_shape)}")
+        raise ShapeError(f"{layer}: expected {in_channels} input channels, got input of shape {tuple(input_shape)}")
     oh, ow = _window_output(layer, input_shape, (h, w), kernel, stride, padding)
     return (n, out_channels, oh, ow)
 
@@ -59,7 +61,7 @@ def pool2d_output_shape(layer, input_shape, kernel, stride, padding):
     n, c, h, w = _four_dims(layer, input_shape)
     for p, f in zip(padding, kernel):
         if p > f // 2:
-            raise ValueError(f"{layer}: padding {padding} must be at most half the kernel size {kernel} "
+            raise ShapeError(f"{layer}: padding {padding} must be at most half the kernel size {kernel} "
                              f"(input shape {tuple(input_shape)})")
     oh, ow = _window_output(layer, input_shape, (h, w), kernel, stride, padding)
     return (n, c, oh, ow)
@@ -104,7 +106,7 @@ def basic_index(shape, key):
         axis, n = len(sizes), shape[len(sizes)]
         if isinstance(k, slice):
             if k.step is not None and k.step <= 0:
-                raise ValueError(f"slice step must be positive, got {k.step} (axis {axis})")
+                raise ShapeError(f"slice step must be positive, got {k.step} (axis {axis})")
             start, stop, step = k.indices(n)
             size = len(range(start, stop, step))
             result.append(size)
@@ -133,17 +135,17 @@ def pad_pairs(shape, pad):
     pair per axis of `shape`, in axis order."""
     pad = tuple(operator.index(p) for p in pad)
     if len(pad) % 2 or len(pad) > 2 * len(shape):
-        raise ValueError(f"pad: expected an even number of values, at most two per axis of input {tuple(shape)}, "
+        raise ShapeError(f"pad: expected an even number of values, at most two per axis of input {tuple(shape)}, "
                          f"got {pad}")
     if min(pad, default=0) < 0:
-        raise ValueError(f"pad: negative padding (cropping) is not supported, got {pad}; slice instead")
+        raise ShapeError(f"pad: negative padding (cropping) is not supported, got {pad}; slice instead")
     padded = [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
     return ((0, 0),) * (len(shape) - len(padded)) + tuple(padded)
 
 
 def _four_dims(layer, input_shape):
     if len(input_shape) != 4:
-        raise ValueError(f"{layer}: expected input of shape (N, C, H, W), got {tuple(input_shape)}")
+        raise ShapeError(f"{layer}: expected input of shape (N, C, H, W), got {tuple(input_shape)}")
     return input_shape
 
 
@@ -153,12 +155,12 @@ def _window_output(layer, input_shape, size, kernel, stride, padding):
                f"padding {tuple(padding)}"
 
     if min(kernel) < 1:
-        raise ValueError(f"{where()}: kernel size must be at least 1")
+        raise ShapeError(f"{where()}: kernel size must be at least 1")
     if min(stride) < 1:
-        raise ValueError(f"{where()}: stride must be at least 1")
+        raise ShapeError(f"{where()}: stride must be at least 1")
     if min(padding) < 0:
-        raise ValueError(f"{where()}: padding must not be negative")
+        raise ShapeError(f"{where()}: padding must not be negative")
     out = tuple(conv_output_size(n, f, p, s) for n, f, p, s in zip(size, kernel, padding, stride))
     if min(out) < 1:
-        raise ValueError(f"{where()}: output size {out} is below 1 (input too small for this layer)")
+        raise ShapeError(f"{where()}: output size {out} is below 1 (input too small for this layer)")
     return out

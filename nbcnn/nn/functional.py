@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import ops, shapes
+from ..errors import ShapeError
 from ..random import next_seed
 from ..tensor import Tensor
 
@@ -13,7 +14,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     shapes.conv2d_output_shape("conv2d", input.shape, weight.shape[0], kernel, stride, padding,
                                in_channels=weight.shape[1])
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"conv2d: bias of shape {bias.shape} does not match {weight.shape[0]} output channels")
+        raise ShapeError(f"conv2d: bias of shape {bias.shape} does not match {weight.shape[0]} output channels")
     return ops.Conv2d.apply(input, weight, bias, stride=stride, padding=padding)
 
 
@@ -29,9 +30,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
 
 def adaptive_avg_pool2d(input, output_size):
     if shapes.pair(output_size, "output_size") != (1, 1):
-        raise ValueError(f"adaptive_avg_pool2d: only output_size (1, 1) is supported, got {output_size}")
+        raise ShapeError(f"adaptive_avg_pool2d: only output_size (1, 1) is supported, got {output_size}")
     if input.ndim != 4:
-        raise ValueError(f"adaptive_avg_pool2d: expected input (N, C, H, W), got {input.shape}")
+        raise ShapeError(f"adaptive_avg_pool2d: expected input (N, C, H, W), got {input.shape}")
     return ops.GlobalAvgPool2d.apply(input)
 
 
@@ -39,24 +40,24 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                eps=1e-5):
     """Batch statistics in training (running statistics updated in place when given), running ones in eval."""
     if input.ndim not in (2, 4):
-        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, H, W), got {input.shape}")
+        raise ShapeError(f"batch_norm: expected input (N, C) or (N, C, H, W), got {input.shape}")
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
         if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} of shape {t.shape} does not match {channels} channels "
+            raise ShapeError(f"batch_norm: {name} of shape {t.shape} does not match {channels} channels "
                              f"of input {input.shape}")
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
     if training and input.shape[0] * int(np.prod(input.shape[2:], dtype=np.int64)) < 2:
-        raise ValueError(f"batch_norm: training needs more than one value per channel, got input {input.shape}")
+        raise ShapeError(f"batch_norm: training needs more than one value per channel, got input {input.shape}")
     return ops.BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
                                running_var=_data(running_var), training=training, momentum=momentum, eps=eps)
 
 
 def linear(input, weight, bias=None):
     if input.ndim != 2 or input.shape[1] != weight.shape[1]:
-        raise ValueError(f"linear: expected input (N, {weight.shape[1]}) for weight {weight.shape}, "
+        raise ShapeError(f"linear: expected input (N, {weight.shape[1]}) for weight {weight.shape}, "
                          f"got {input.shape}")
     return ops.Linear.apply(input, weight, bias)
 
@@ -83,7 +84,7 @@ def dropout(input, p=0.5, training=True):
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input.ndim != 4 or size < 1:
-        raise ValueError(f"local_response_norm: expected (N, C, H, W) input and size ≥ 1, got {input.shape}, "
+        raise ShapeError(f"local_response_norm: expected (N, C, H, W) input and size ≥ 1, got {input.shape}, "
                          f"size {size}")
     return ops.LocalResponseNorm.apply(input, size=size, alpha=alpha, beta=beta, k=k)
 

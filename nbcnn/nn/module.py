@@ -20,6 +20,18 @@ class Parameter(Tensor):
             super().__init__(data, requires_grad=requires_grad)
 
 
+def _naming_the_layer(error, module):
+    """`error` again, of its own class where that takes a message (ShapeError, DataError), with the innermost
+    layer it passed through named first."""
+    message = f"{module!r}: {error}"
+    try:
+        located = type(error)(message)
+    except TypeError:
+        located = ValueError(message)
+    located.located = True
+    return located
+
+
 class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -56,9 +68,8 @@ class Module:
         except ValueError as error:
             if getattr(error, "located", False):
                 raise
-            located = ValueError(f"{self!r}: {error}")
-            located.located = True
-            raise located from None
+            located = _naming_the_layer(error, self)
+            raise located from error  # chained: a bug in a kernel keeps its traceback
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, prefix=""):
