@@ -53,18 +53,19 @@ def _raised_in(error):
 
 def load_data(name, data_dir, offer_download=True):
     """The dataset; when it is missing and a person is at the terminal, offer to download it."""
-    from nbcnn.data import DATASETS, DatasetNotFoundError, cache_dir, download, load_dataset
+    from nbcnn.data import DatasetNotFoundError, cache_dir, download, load_dataset
+    from nbcnn.data.specs import get_spec, is_known
     try:
         return load_dataset(name, data_dir, progress=decode_progress())
     except DatasetNotFoundError as missing:
-        known = name.lower() in DATASETS
-        if not (offer_download and known and sys.stdin.isatty()):
+        if not (offer_download and is_known(name) and sys.stdin.isatty()):
             raise
-        target = data_dir or cache_dir() / name.lower()
+        spec = get_spec(name)  # an alias (cifar-10) downloads where lookup searches (cifar10/)
+        target = data_dir or cache_dir() / spec.name
         click.echo(str(missing), err=True)
-        if not click.confirm(f"Download {name} into {target} now?", default=True):
+        if not click.confirm(f"Download {spec.name} into {target} now?", default=True):
             raise
-        download(name.lower(), target, progress=download_progress())
+        download(spec.name, target, progress=download_progress())
         return load_dataset(name, data_dir, progress=decode_progress())
 
 

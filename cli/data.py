@@ -13,13 +13,15 @@ def data():
 @click.argument("name")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Default: the per-user cache folder.")
 def download(name, data_dir):
-    """Download NAME (mnist, fashion-mnist, cifar10, cifar100), verifying checksums."""
+    """Download NAME (mnist, fashion-mnist, cifar10, cifar100, or an alias such as cifar-10), verifying
+    checksums."""
     from nbcnn.data import cache_dir, download as fetch
+    from nbcnn.data.specs import get_spec
 
-    target = data_dir or cache_dir() / name.lower()
     with one_line_errors():
-        path = fetch(name.lower(), target, progress=download_progress())
-    click.echo(f"{name} is in {path}")
+        spec = get_spec(name)  # the folder is named as lookup searches it: cifar-10 goes into cifar10/
+        path = fetch(spec.name, data_dir or cache_dir() / spec.name, progress=download_progress())
+    click.echo(f"{spec.name} is in {path}")
 
 
 @data.command()

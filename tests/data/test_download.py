@@ -1,9 +1,12 @@
+import dataclasses
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from click.testing import CliRunner
 
+from cli.main import main
 from nbcnn.data.dataset import load_dataset
 from nbcnn.data.download import download
 from nbcnn.data.errors import DownloadError
@@ -151,3 +154,36 @@ def test_official_tables_are_well_formed():
     for spec in DATASETS.values():
         assert spec.mirrors and all(m.startswith(("http://", "https://")) and m.endswith("/") for m in spec.mirrors)
         assert spec.checksums and all(len(d) == 32 and int(d, 16) >= 0 for d in spec.checksums.values())
+
+
+@pytest.fixture
+def cifar10_served(tmp_path, serve, monkeypatch):
+    """CIFAR-10's spec pointed at a local server, and an empty per-user cache."""
+    write_fake_dataset("cifar10", tmp_path / "src", n_train=10, n_test=2, archive=True)
+    data = (tmp_path / "src" / "cifar-10-python.tar.gz").read_bytes()
+    _, url = serve({"/cifar-10-python.tar.gz": [("ok", data)]})
+    spec = DATASETS["cifar10"]
+    monkeypatch.setitem(DATASETS, "cifar10", dataclasses.replace(
+        spec, mirrors=(url,), checksums={"cifar-10-python.tar.gz": hashlib.md5(data).hexdigest()}))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("NBCNN_DATA", raising=False)
+    return tmp_path / "cache" / "nbcnn"
+
+
+def test_an_alias_downloads_where_lookup_searches(cifar10_served):
+    """`data download cifar-10` once saved into cifar-10/, where `cifar10` is never looked for."""
+    result = CliRunner().invoke(main, ["data", "download", "cifar-10"])
+    assert result.exit_code == 0, result.output
+    assert (cifar10_served / "cifar10" / "cifar-10-batches-py" / "test_batch").is_file()
+    for name in ("cifar10", "cifar-10", "CIFAR_10"):
+        where = CliRunner().invoke(main, ["data", "where", name])
+        assert where.exit_code == 0 and "cifar10" in where.output, where.output
+
+
+def test_an_alias_is_offered_the_download(cifar10_served, monkeypatch):
+    """load_data once offered a download only for the table's own names."""
+    from cli import common
+    monkeypatch.setattr(common.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(common.click, "confirm", lambda *args, **kwargs: True)
+    dataset = common.load_data("cifar-10", None)
+    assert len(dataset.test_labels) == 2 and (cifar10_served / "cifar10").is_dir()
