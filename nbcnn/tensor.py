@@ -74,6 +74,12 @@ class Tensor:
     def __len__(self):
         return self.shape[0]
 
+    def __array__(self, dtype=None, copy=None):
+        # With __getitem__ and __len__, NumPy would otherwise take a tensor for a sequence and convert it row by
+        # row (np.asarray(t) built an array of tensors); PyTorch's tensors convert as a whole too.
+        values = self.numpy()
+        return values if dtype is None else values.astype(dtype, copy=False)
+
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
         dev = "" if self.device == "cpu" else f", device='{self.device}'"

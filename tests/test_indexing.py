@@ -91,3 +91,11 @@ def test_bad_indices(key, error, message):
 def test_bad_padding(pad, mode, message):
     with pytest.raises(ValueError, match=message):
         F.pad(nbcnn.tensor(X), pad, mode=mode)
+
+
+def test_numpy_converts_a_tensor_as_one_array_not_row_by_row():
+    t = nbcnn.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    converted = np.asarray(t)
+    assert converted.dtype == np.float32 and converted.shape == (2, 3)
+    np.testing.assert_array_equal(converted, np.arange(6.0).reshape(2, 3))
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
