@@ -15,6 +15,7 @@ KERNELS = (
     "strided_slice", "strided_embed",
     # activations
     "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
+    "gelu_forward", "gelu_backward",
     # linear layer, weight (out, in)
     "linear_forward", "linear_backward_input", "linear_backward_weight",
     # convolution, weight (K, C, kh, kw); stride and padding are (h, w) pairs
@@ -28,7 +29,7 @@ KERNELS = (
     # regularisation and loss
     "dropout_forward", "dropout_backward", "cross_entropy_forward", "cross_entropy_backward",
     # optimisers, updating parameters and state in place
-    "sgd_update", "adam_update", "rmsprop_update",
+    "sgd_update", "adam_update", "rmsprop_update", "lookahead_update",
 )
 
 DEVICES = ("cpu", "cuda")

@@ -3,9 +3,17 @@ compiled by each backend around its own loop, so the CPU and CUDA updates cannot
 import math
 
 
-def sgd_rule(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
-    """(new parameter, new momentum buffer); the first step seeds the buffer with the gradient."""
-    d = g + weight_decay * p
+def sgd_rule(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first, decoupled):
+    """(new parameter, new momentum buffer); the first step seeds the buffer with the gradient.
+
+    decoupled: weight decay shrinks the parameter by lr · weight_decay directly (Loshchilov & Hutter's SGDW, the
+    convention of PyTorch's AdamW) instead of adding weight_decay · p to the gradient, where momentum would
+    amplify it by up to 1 / (1 − momentum)."""
+    if decoupled:
+        d = g
+        p = p - lr * weight_decay * p
+    else:
+        d = g + weight_decay * p
     if momentum != 0:
         buf = d if first else momentum * buf + (1 - dampening) * d
         d = d + momentum * buf if nesterov else buf
@@ -29,3 +37,10 @@ def rmsprop_rule(p, g, square_avg, buf, lr, alpha, eps, weight_decay, momentum):
         buf = momentum * buf + step
         step = buf
     return p - lr * step, square_avg, buf
+
+
+def lookahead_rule(fast, slow, alpha):
+    """(new fast weight, new slow weight): the slow weight moves alpha of the way to the fast one, and the fast
+    weight restarts from it (Zhang et al. 2019's Lookahead; alpha = 1 just copies)."""
+    slow = slow + alpha * (fast - slow)
+    return slow, slow

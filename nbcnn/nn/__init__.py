@@ -5,5 +5,5 @@ from .conv import Conv2d
 from .linear import Linear, Flatten
 from .pool import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
 from .norm import BatchNorm1d, BatchNorm2d, LocalResponseNorm
-from .activation import ReLU, Sigmoid, Tanh, Dropout
+from .activation import ReLU, Sigmoid, Tanh, GELU, Dropout
 from .container import Sequential, CrossEntropyLoss

@@ -21,6 +21,15 @@ class Tanh(Module):
         return F.tanh(x)
 
 
+class GELU(Module):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+
 class Dropout(Module):
     def __init__(self, p=0.5):
         super().__init__()

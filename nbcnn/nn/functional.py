@@ -74,6 +74,13 @@ def tanh(input):
     return ops.Tanh.apply(input)
 
 
+def gelu(input, approximate="none"):
+    """x·Φ(x), Φ the standard normal CDF: PyTorch's exact (erf) form; the tanh approximation is not offered."""
+    if approximate != "none":
+        raise ValueError(f"gelu: only approximate='none' (the exact erf form) is supported, got {approximate!r}")
+    return ops.GELU.apply(input)
+
+
 def dropout(input, p=0.5, training=True):
     if not 0 <= p < 1:
         raise ValueError(f"dropout: probability must lie in [0, 1), got {p}")

@@ -1,4 +1,4 @@
-"""Activations. Each keeps what its backward needs: ReLU and sigmoid/tanh keep their output."""
+"""Activations. Each keeps what its backward needs: ReLU and sigmoid/tanh keep their output, GELU its input."""
 from ..function import Function
 
 
@@ -30,3 +30,12 @@ class Tanh(Function):
 
     def backward(self, grad):
         return (self.backend.tanh_backward(grad, self.saved[0]),)
+
+
+class GELU(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return self.backend.gelu_forward(x)
+
+    def backward(self, grad):
+        return (self.backend.gelu_backward(grad, self.saved[0]),)

@@ -3,4 +3,6 @@ from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam
 from .rmsprop import RMSprop
+from .lookahead import Lookahead
+from .groups import param_groups
 from . import lr_scheduler

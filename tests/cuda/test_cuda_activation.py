@@ -20,3 +20,10 @@ def test_relu_passes_nan_forward_and_backward():
     y = check("relu_forward", x)
     assert np.isnan(y[0]) and y[1] == 0
     assert check("relu_backward", np.full(3, 3.0), y)[0] == 3.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_forward_and_backward(dtype):
+    x = rng.standard_normal((3, 2, 5)).astype(dtype) * 4
+    check("gelu_forward", x, rtol=1e-6)
+    check("gelu_backward", rng.standard_normal(x.shape).astype(dtype), x, rtol=1e-6)

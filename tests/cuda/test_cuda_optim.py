@@ -29,3 +29,14 @@ def test_rmsprop(momentum):
     param, grad, buf = _arrays(3, np.float64, (5,))
     square_avg = rng.uniform(0, 1, param.shape)
     check_in_place("rmsprop_update", param, grad, square_avg, buf, 1e-2, 0.99, 1e-8, 1e-3, momentum)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_decoupled_weight_decay(nesterov):
+    param, grad, buf = _arrays(3)
+    check_in_place("sgd_update", param, grad, buf, 0.1, 0.9, 0.0, 5e-2, nesterov, False, True)
+
+
+def test_lookahead():
+    fast, slow = _arrays(2)
+    check_in_place("lookahead_update", fast, slow, 0.3)

@@ -21,4 +21,5 @@ from .norm import (batch_norm_forward_train, batch_norm_forward_eval, batch_norm
 from .lrn import lrn_forward, lrn_backward
 from .dropout import dropout_forward, dropout_backward
 from .loss import cross_entropy_forward, cross_entropy_backward
-from .optim import sgd_update, adam_update, rmsprop_update
+from .gelu import gelu_forward, gelu_backward
+from .optim import sgd_update, adam_update, rmsprop_update, lookahead_update
