@@ -110,3 +110,25 @@ def set_threads(threads):
     if not 1 <= threads <= ceiling:
         raise click.BadParameter(f"must lie in [1, {ceiling}] (NUMBA_NUM_THREADS caps it)", param_hint="--threads")
     numba.set_num_threads(threads)
+
+
+def run_threads(recorded, given, say):
+    """The thread count a run trains with, set for this process: `given` (--threads) if set, else on --resume the
+    count the run `recorded` in config.json, else Numba's. Some kernels sum per-thread partials (the convolutions'
+    weight gradients, split matrix products), so the weights depend on the count: a resumed run equals an
+    uninterrupted one only at the same count. `say` reports a resume that changes it."""
+    import numba
+    if given is None and recorded is not None:
+        ceiling = numba.config.NUMBA_NUM_THREADS
+        if recorded > ceiling:
+            raise click.ClickException(
+                f"this run trained with {recorded} threads, but NUMBA_NUM_THREADS allows this process only "
+                f"{ceiling}: the weights depend on the thread count, so resuming would differ from an uninterrupted "
+                f"run. Set NUMBA_NUM_THREADS={recorded}, or pass --threads {ceiling} to continue anyway.")
+        given = recorded
+    set_threads(given)
+    threads = numba.get_num_threads()
+    if recorded is not None and threads != recorded:
+        say(f"warning: this run trained with {recorded} threads and continues with {threads}: its weights will "
+            f"differ from those of an uninterrupted run")
+    return threads

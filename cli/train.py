@@ -8,7 +8,7 @@ import click
 from nbcnn.training.factory import OPTIMIZERS, SCHEDULES, UNITS, WARMUPS
 from nbcnn.training.recipes import RECIPES
 
-from .common import DEVICES, load_data, one_line_errors, set_threads
+from .common import DEVICES, load_data, one_line_errors, run_threads
 from .options import FiniteFloat, Milestones
 
 
@@ -70,7 +70,6 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
 
     from .progress import EpochProgress
 
-    set_threads(settings["threads"])
     strategy = _strategy(distributed, sync_bn, collective_timeout)
     main = strategy.is_main
     with one_line_errors():
@@ -81,10 +80,13 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
             length = {k: settings[k] for k in ("epochs", "iterations") if settings[k]}
             if length:  # the one setting a resumed run may change: train longer
                 saved.update({"epochs": None, "iterations": None, **length})
+            saved["threads"] = run_threads(saved.get("threads"), settings["threads"],
+                                           lambda line: click.echo(line, err=True) if main else None)
             config, rundir = TrainConfig(**saved), Path(resume)
         else:
             if not settings["data"]:
                 raise click.UsageError("Missing option '--data' (a dataset name or folder).")
+            settings["threads"] = run_threads(None, settings["threads"], None)  # recorded in config.json
             config = TrainConfig(model=model, model_options=_parse_options(model_options), **settings)
             stamp = time.strftime("%Y%m%d-%H%M%S")
             rundir = Path(out) if out else Path("runs") / f"{model}-{Path(config.data).name}-{stamp}"
