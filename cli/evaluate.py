@@ -3,6 +3,8 @@ import json
 
 import click
 
+from nbcnn.training.tta import TTA_MODES
+
 from .common import DEVICES, load_data, one_line_errors
 
 
@@ -12,8 +14,10 @@ from .common import DEVICES, load_data, one_line_errors
 @click.option("--data-dir", type=click.Path(file_okay=False))
 @click.option("--batch-size", "-b", type=click.IntRange(min=1), default=256, show_default=True)
 @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True)
+@click.option("--tta", type=click.Choice(TTA_MODES), default="none", show_default=True,
+              help="Test-time augmentation: average the logits over mirrored (flip) and 1-pixel shifted views.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (accuracy as a fraction, n, ...).")
-def evaluate(checkpoint, data_name, data_dir, batch_size, device, as_json):
+def evaluate(checkpoint, data_name, data_dir, batch_size, device, tta, as_json):
     """Evaluate a trained model (a run folder's best checkpoint, or a checkpoint file) on a test split."""
     import numpy as np
 
@@ -30,12 +34,13 @@ def evaluate(checkpoint, data_name, data_dir, batch_size, device, as_json):
                                        f"{'x'.join(map(str, dataset.input_shape))} in {dataset.num_classes}")
         loader = DataLoader(dataset.test_images, dataset.test_labels, batch_size,
                             mean=np.asarray(meta["mean"]), std=np.asarray(meta["std"]))
-        result = run_evaluation(model, loader, meta["num_classes"], device)
+        result = run_evaluation(model, loader, meta["num_classes"], device, tta)
     result["classes"] = meta.get("classes")
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"{meta['model']} on {dataset.name} test: accuracy {result['accuracy']:.2%} "
+    with_tta = f" with {tta} test-time augmentation" if tta != "none" else ""
+    click.echo(f"{meta['model']} on {dataset.name} test{with_tta}: accuracy {result['accuracy']:.2%} "
                f"({result['n']:,} images), loss {result['loss']:.4f}")
     names = result["classes"] or [str(i) for i in range(meta["num_classes"])]
     width = max(len(n) for n in names)

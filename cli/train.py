@@ -5,8 +5,10 @@ from pathlib import Path
 
 import click
 
-from nbcnn.training.factory import OPTIMIZERS, SCHEDULES, UNITS, WARMUPS
+from nbcnn.optim.sgd import WEIGHT_DECAY_MODES
+from nbcnn.training.factory import FLIPS, OPTIMIZERS, SCHEDULES, TRANSLATE_MODES, UNITS, WARMUPS
 from nbcnn.training.recipes import RECIPES
+from nbcnn.training.tta import TTA_MODES
 
 from .common import DEVICES, load_data, one_line_errors, run_threads
 from .options import FiniteFloat, Milestones
@@ -29,6 +31,11 @@ from .options import FiniteFloat, Milestones
 @click.option("--momentum", type=FiniteFloat(0, 1, max_open=True), help="Momentum of sgd, momentum and rmsprop.")
 @click.option("--nesterov/--no-nesterov", default=None, help="Nesterov momentum (sgd and momentum).")
 @click.option("--weight-decay", type=FiniteFloat(min=0), help="L2 penalty. Default: per model.")
+@click.option("--weight-decay-mode", type=click.Choice(WEIGHT_DECAY_MODES), help="sgd and momentum: l2 adds the "
+              "penalty to the gradient (PyTorch's SGD); decoupled shrinks weights by lr x weight decay (SGDW). "
+              "Default l2 (fastnet: decoupled).")
+@click.option("--lookahead/--no-lookahead", default=None, help="Lookahead weight averaging, airbench's schedule "
+              "(fastnet's default: on).")
 @click.option("--label-smoothing", type=FiniteFloat(0, 1), help="Cross-entropy label smoothing ε (default 0).")
 @click.option("--schedule", type=click.Choice(SCHEDULES), help="Learning-rate schedule, stepped after every "
               "optimiser step: step divides by --gamma at a third and two thirds of the run, multistep at "
@@ -49,6 +56,13 @@ from .options import FiniteFloat, Milestones
 @click.option("--val-fraction", type=FiniteFloat(0, 1, max_open=True), help="Hold out this share of the training "
               "set and report accuracy on it each epoch (default 0).")
 @click.option("--augment/--no-augment", default=None, help="Random crop + flip. Default: on for CIFAR.")
+@click.option("--flip", type=click.Choice(FLIPS), help="With augmentation: random (each image with p 1/2), "
+              "alternating (a random half in even epochs, the other half in odd ones) or none. Default random.")
+@click.option("--translate", type=click.IntRange(min=0), help="With augmentation: shift by up to N pixels "
+              "(pad and crop). Default 4.")
+@click.option("--translate-mode", type=click.Choice(TRANSLATE_MODES), help="Padding of --translate (default zero).")
+@click.option("--tta", type=click.Choice(TTA_MODES), help="Test-time augmentation of the run's last evaluation, "
+              "reported beside the plain accuracy (default none; fastnet: flip-translate).")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N training and test images.")
 @click.option("--keep-checkpoints", type=click.IntRange(min=1),
               help="Keep only the newest N epoch-NNN.npz files (default: all); last.npz and best.npz always stay.")
@@ -86,6 +100,7 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
         else:
             if not settings["data"]:
                 raise click.UsageError("Missing option '--data' (a dataset name or folder).")
+            settings["lookahead"] = _lookahead(model, settings["lookahead"], settings["recipe"])
             settings["threads"] = run_threads(None, settings["threads"], None)  # recorded in config.json
             config = TrainConfig(model=model, model_options=_parse_options(model_options), **settings)
             stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -118,8 +133,9 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
     if records:
         final = records[-1]
         key = next(k for k in final if k.endswith("_accuracy") and not k.startswith("train"))
-        click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%} after {final['iteration']} "
-                   f"iterations ({final['epoch']} epochs); best checkpoint {rundir / 'best.npz'}")
+        tta = f" ({final[key + '_tta']:.2%} with {config.tta})" if key + "_tta" in final else ""
+        click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%}{tta} after "
+                   f"{final['iteration']} iterations ({final['epoch']} epochs); best checkpoint {rundir / 'best.npz'}")
     else:
         done = f"{config.iterations} iterations" if config.iterations else f"{config.epochs} epochs"
         click.echo(f"nothing to do: {rundir} has already trained {done} (raise --epochs or --iterations)")
@@ -138,7 +154,9 @@ def _describe(config, dataset, trainer, rundir):
 def _optimizer(config):
     if config.optimizer == "adam" or not config.momentum:
         return config.optimizer
-    return f"{config.optimizer} {config.momentum}{' nesterov' if config.nesterov else ''}"
+    decoupled = " decoupled weight decay" if config.weight_decay_mode == "decoupled" else ""
+    lookahead = " + lookahead" if config.lookahead else ""
+    return f"{config.optimizer} {config.momentum}{' nesterov' if config.nesterov else ''}{decoupled}{lookahead}"
 
 
 def _schedule(config):
@@ -168,6 +186,17 @@ def _strategy(distributed, sync_bn, timeout):
         return data_parallel(sync_bn, timeout)
     except DistributedError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _lookahead(model, on, recipe):
+    """--lookahead: the recipe's Lookahead settings, else airbench's (fastnet's); --no-lookahead: none."""
+    from nbcnn.training.recipes import MODEL_DEFAULTS, preset
+
+    if on is None:
+        return None
+    if not on:
+        return {}
+    return preset(model, recipe).get("lookahead") or MODEL_DEFAULTS["fastnet"]["lookahead"]
 
 
 def _parse_options(pairs):

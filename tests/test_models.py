@@ -92,7 +92,7 @@ def canonical_model(name):
 
 # ---------------------------------------------------------------- parameter counts
 def test_registry_lists_every_family():
-    assert list_models() == list(CANONICAL) + CIFAR
+    assert list_models() == list(CANONICAL) + CIFAR + ["fastnet"]  # fastnet's count: tests/test_fastnet.py
 
 
 @pytest.mark.parametrize("name", list(CANONICAL))

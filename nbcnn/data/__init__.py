@@ -8,8 +8,8 @@ from .loader import DataLoader
 from .locate import cache_dir, find_dataset
 from .specs import DATASETS
 from .split import shard, train_val_split
-from .transforms import channel_stats, normalize, random_crop_flip
+from .transforms import channel_stats, flip_left_right, normalize, random_crop_flip, random_translate
 
 __all__ = ["Dataset", "load_dataset", "download", "DataError", "DatasetNotFoundError", "DownloadError", "read_idx",
            "write_idx", "DataLoader", "cache_dir", "find_dataset", "DATASETS", "shard", "train_val_split",
-           "channel_stats", "normalize", "random_crop_flip"]
+           "channel_stats", "flip_left_right", "normalize", "random_crop_flip", "random_translate"]

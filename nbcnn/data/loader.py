@@ -1,7 +1,7 @@
 """Mini-batches over a split, in an order fixed by (seed, epoch) so that training can resume exactly."""
 import numpy as np
 
-from .transforms import normalize
+from .transforms import flip_left_right, normalize
 
 
 def epoch_rng(seed: int, *key: int) -> np.random.Generator:
@@ -19,10 +19,14 @@ class DataLoader:
     augment(batch_uint8, rng) -> batch_uint8 (e.g. transforms.random_crop_flip) runs before normalisation, so
     padding is black as in the usual pipelines; pass it for training only. mean/std default to 0 and 1,
     which just scales pixels to [0, 1]. The last partial batch is served unless drop_last.
+
+    alternate_flips: airbench's derandomised flips. A random half of the examples (drawn once from the seed) is
+    mirrored in even epochs and the other half in odd ones, so every image is seen both ways in every two epochs
+    instead of by chance; they apply before augment, which should then not flip (transforms.random_translate).
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, seed=0, drop_last=False, augment=None,
-                 mean=None, std=None):
+                 mean=None, std=None, alternate_flips=False):
         if images.dtype != np.uint8 or images.ndim != 4 or len(images) != len(labels):
             raise ValueError(f"need uint8 (N, C, H, W) images and N labels, got {images.dtype} {images.shape} "
                              f"and {len(labels)} labels")
@@ -32,6 +36,8 @@ class DataLoader:
         self.images, self.labels = images, np.asarray(labels, np.int64)
         self.batch_size, self.shuffle, self.seed, self.drop_last = batch_size, shuffle, seed, drop_last
         self.augment = augment
+        # epoch 0's flips, per example; stream 2 of epoch 0 is used by nothing else
+        self.flip_set = epoch_rng(seed, 0, 2).random(len(self.labels)) < 0.5 if alternate_flips else None
         self.mean = np.zeros(channels, np.float32) if mean is None else np.asarray(mean, np.float32)
         self.std = np.ones(channels, np.float32) if std is None else np.asarray(std, np.float32)
         self.epoch, self.start_batch = 0, 0
@@ -56,7 +62,14 @@ class DataLoader:
         order = self.order()
         for b in range(self.start_batch, len(self)):
             index = order[b * self.batch_size:(b + 1) * self.batch_size]
-            x = self.images[index]
-            if self.augment is not None:
-                x = self.augment(x, epoch_rng(self.seed, self.epoch, 1, b))
-            yield normalize(x, self.mean, self.std), self.labels[index]
+            yield normalize(self.augmented(index, b), self.mean, self.std), self.labels[index]
+
+    def augmented(self, index, b):
+        """The uint8 images of examples `index` as batch b of the current epoch serves them: a function of
+        (seed, epoch, b, index) only."""
+        x = self.images[index]
+        if self.flip_set is not None:
+            x = flip_left_right(x, self.flip_set[index] ^ bool(self.epoch % 2))
+        if self.augment is not None:
+            x = self.augment(x, epoch_rng(self.seed, self.epoch, 1, b))
+        return x

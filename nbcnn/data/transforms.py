@@ -1,4 +1,5 @@
-"""Pixel statistics, normalisation and the standard CIFAR augmentation, on uint8 NCHW numpy arrays."""
+"""Pixel statistics, normalisation and the CIFAR augmentations (crop, translation, flips), on uint8 NCHW numpy
+arrays."""
 import numpy as np
 
 
@@ -41,18 +42,50 @@ def normalize(images: np.ndarray, mean, std) -> np.ndarray:
     return out
 
 
-def random_crop_flip(images: np.ndarray, rng: np.random.Generator, padding: int = 4) -> np.ndarray:
-    """The standard CIFAR training augmentation, per image: pad with `padding` zero pixels on every side, crop
-    back to the original size at a random offset, and mirror left-right with probability 1/2.
+PAD_MODES = ("zero", "reflect")
+
+
+def random_crop_flip(images: np.ndarray, rng: np.random.Generator, padding: int = 4, mode: str = "zero") -> np.ndarray:
+    """The standard CIFAR training augmentation, per image: pad with `padding` pixels on every side (zeros, or
+    the image reflected about its edge), crop back to the original size at a random offset, and mirror
+    left-right with probability 1/2.
 
     Draws everything from rng, so a given generator state always gives the same batch. Returns a new array of
     the same shape and dtype.
     """
-    n, c, h, w = images.shape
-    padded = np.pad(images, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n = len(images)
     dy = rng.integers(0, 2 * padding + 1, size=n)
     dx = rng.integers(0, 2 * padding + 1, size=n)
     flip = rng.random(n) < 0.5
+    return _crop(_pad(images, padding, mode), dy, dx, flip, images.shape[2:])
+
+
+def random_translate(images: np.ndarray, rng: np.random.Generator, padding: int = 2,
+                     mode: str = "reflect") -> np.ndarray:
+    """random_crop_flip without the flip: shift each image by up to `padding` pixels each way (airbench pads by 2
+    with reflection), for pipelines that flip by other rules (DataLoader's alternate_flips)."""
+    n = len(images)
+    dy = rng.integers(0, 2 * padding + 1, size=n)
+    dx = rng.integers(0, 2 * padding + 1, size=n)
+    return _crop(_pad(images, padding, mode), dy, dx, np.zeros(n, bool), images.shape[2:])
+
+
+def flip_left_right(images: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """A copy of images with those where flip (bool (N,)) is set mirrored left-right."""
+    return np.where(flip[:, None, None, None], images[..., ::-1], images)
+
+
+def _pad(images, padding, mode):
+    if mode not in PAD_MODES:
+        raise ValueError(f"padding mode must be one of {', '.join(PAD_MODES)}, got {mode!r}")
+    return np.pad(images, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
+                  mode="constant" if mode == "zero" else "reflect")
+
+
+def _crop(padded, dy, dx, flip, size):
+    """Per image i, the size crop of padded at (dy[i], dx[i]), read right to left where flip[i]."""
+    n, c = padded.shape[:2]
+    h, w = size
     rows = dy[:, None] + np.arange(h)                        # (N, H)
     cols = dx[:, None] + np.arange(w)                        # (N, W)
     cols = np.where(flip[:, None], cols[:, ::-1], cols)      # a mirrored crop reads its columns backwards

@@ -2,7 +2,6 @@
 import numpy as np
 
 from ..data import DataLoader, normalize, shard
-from ..data.loader import epoch_rng
 
 
 class ShardedLoader:
@@ -41,10 +40,10 @@ class ShardedLoader:
         for b in range(inner.start_batch, len(self)):
             batch = order[b * size:(b + 1) * size]
             mine = shard(np.arange(len(batch)), self.rank, self.world_size)
-            if inner.augment is None:
+            if inner.augment is None and inner.flip_set is None:
                 x = inner.images[batch[mine]]
-            else:  # the generator DataLoader gives batch b, drawn for all of it
-                x = inner.augment(inner.images[batch], epoch_rng(inner.seed, inner.epoch, 1, b))[mine]
+            else:  # batch b as DataLoader serves it, drawn for all of it
+                x = inner.augmented(batch, b)[mine]
             yield normalize(x, inner.mean, inner.std), inner.labels[batch[mine]]
 
 

@@ -8,8 +8,9 @@ from .googlenet import GoogLeNet, Inception, googlenet
 from .cifar_resnet import (CifarResNet, CifarBasicBlock, ZeroPadShortcut, resnet20, resnet32, resnet44, resnet56,
                            resnet110, plain20, plain32, plain44, plain56)
 from .common import Identity
+from .fastnet import FastNet, fastnet
 
 __all__ = ["MODELS", "build_model", "count_parameters", "list_models", "LeNet5", "lenet5", "AlexNet", "alexnet",
            "VGG", "vgg16", "ResNet", "BasicBlock", "resnet18", "resnet34", "GoogLeNet", "Inception", "googlenet",
            "CifarResNet", "CifarBasicBlock", "ZeroPadShortcut", "resnet20", "resnet32", "resnet44", "resnet56",
-           "resnet110", "plain20", "plain32", "plain44", "plain56", "Identity"]
+           "resnet110", "plain20", "plain32", "plain44", "plain56", "Identity", "FastNet", "fastnet"]

@@ -12,6 +12,7 @@ from ..summary import output_shape
 from .alexnet import alexnet
 from .cifar_resnet import plain20, plain32, plain44, plain56, resnet20, resnet32, resnet44, resnet56, resnet110
 from .common import size_pair
+from .fastnet import fastnet
 from .googlenet import googlenet
 from .lenet import lenet5
 from .resnet import resnet18, resnet34
@@ -73,6 +74,11 @@ MODELS = {
     "plain32": _plain(plain32, 32),
     "plain44": _plain(plain44, 44),
     "plain56": _plain(plain56, 56),
+    "fastnet": ModelSpec(
+        fastnet, "airbench94's net: frozen 2x2 whitening conv, 64/256/256-channel conv groups, GELU, scaled logits",
+        {"bn_momentum": "0.4 (PyTorch's convention: weight of the newest batch)", "bn_eps": "1e-12",
+         "bn_weight": "false|true (false): train batch norm's scale too", "logit_scale": "0.111 (1/9)"},
+        3, 32, 10),
 }
 
 

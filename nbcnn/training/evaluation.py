@@ -4,15 +4,18 @@ import numpy as np
 from ..function import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
+from .tta import tta_logits
 
 
-def predict_logits(model, x, device):
-    with no_grad():
-        return model(Tensor(x, device=device)).numpy()
+def predict_logits(model, x, device, tta="none"):
+    """NumPy logits of normalised images x, in inference mode (see tta_logits for tta)."""
+    return tta_logits(model, x, device, tta)
 
 
-def evaluate(model, loader, num_classes, device="cpu"):
-    """{'accuracy', 'loss', 'n', 'per_class_accuracy', 'confusion'} with confusion[true, predicted]."""
+def evaluate(model, loader, num_classes, device="cpu", tta="none"):
+    """{'accuracy', 'loss', 'n', 'per_class_accuracy', 'confusion'} with confusion[true, predicted]; tta: "none",
+    "flip" or "flip-translate" (test-time augmentation, nbcnn.training.tta), the loss then of the averaged
+    logits."""
     was_training = model.training
     model.eval()
     confusion = np.zeros((num_classes, num_classes), np.int64)
@@ -20,9 +23,9 @@ def evaluate(model, loader, num_classes, device="cpu"):
     try:
         with no_grad():
             for x, y in loader:
-                logits = model(Tensor(x, device=device))
-                loss_sum += F.cross_entropy(logits, Tensor(y, device=device)).item() * len(y)
-                np.add.at(confusion, (y, logits.numpy().argmax(axis=1)), 1)
+                logits = tta_logits(model, x, device, tta)
+                loss_sum += F.cross_entropy(Tensor(logits), Tensor(y)).item() * len(y)
+                np.add.at(confusion, (y, logits.argmax(axis=1)), 1)
                 n += len(y)
     finally:
         model.train(was_training)

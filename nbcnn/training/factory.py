@@ -1,17 +1,25 @@
-"""Optimisers and schedules by the names the command line uses: the one list of each."""
+"""Optimisers, schedules, Lookahead and augmentation by the names the command line uses: the one list of each."""
+from functools import partial
+
 from .. import optim
+from ..data import random_crop_flip, random_translate
 from ..optim import lr_scheduler
+from ..optim.sgd import WEIGHT_DECAY_MODES
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")  # momentum: SGD with momentum, 0.9 unless set
 SCHEDULES = ("constant", "step", "multistep", "cosine", "linear", "onecycle")
 WARMUPS = ("linear", "constant")
 UNITS = ("epochs", "iterations")  # of milestones and warm-up
+FLIPS = ("random", "alternating", "none")
+TRANSLATE_MODES = ("zero", "reflect")
 
 
-def make_optimizer(cfg, parameters):
+def make_optimizer(cfg, model):
+    """The optimiser over model's trainable parameters, in the groups cfg.param_groups asks for."""
+    parameters = optim.param_groups(model, cfg.param_groups, cfg.lr, cfg.weight_decay)
     if cfg.optimizer in ("sgd", "momentum"):
         return optim.SGD(parameters, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-                         nesterov=cfg.nesterov)
+                         nesterov=cfg.nesterov, weight_decay_mode=cfg.weight_decay_mode)
     if cfg.optimizer == "rmsprop":
         return optim.RMSprop(parameters, lr=cfg.lr, weight_decay=cfg.weight_decay, momentum=cfg.momentum)
     if cfg.optimizer == "adam":
@@ -44,7 +52,31 @@ def _main_schedule(cfg, optimizer, total, unit):
         return lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
     if cfg.schedule == "linear":  # from lr down to 0 at the last step
         return lr_scheduler.LinearLR(optimizer, 1.0, 0.0, total_iters=total)
-    if cfg.schedule == "onecycle":  # up over the first 30 %, then down, both linear; momentum stays as set
-        return lr_scheduler.OneCycleLR(optimizer, cfg.lr, total_steps=total, anneal_strategy="linear",
-                                       cycle_momentum=False)
+    if cfg.schedule == "onecycle":  # linearly up to each group's lr, then down; momentum stays as set
+        start, end = cfg.onecycle_start, cfg.onecycle_end
+        return lr_scheduler.OneCycleLR(optimizer, [g["lr"] for g in optimizer.param_groups], total_steps=total,
+                                       pct_start=cfg.onecycle_peak, anneal_strategy="linear",
+                                       cycle_momentum=False, div_factor=1 / start, final_div_factor=start / end)
     raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+
+
+def make_lookahead(cfg, optimizer, model, steps_per_epoch):
+    """cfg.lookahead = {every, start (epochs), decay, power} wraps the optimiser in airbench's Lookahead: from
+    `start` epochs on, every `every` steps, the slow weights (and batch norm's statistics) move 1 − ρ of the way
+    to the trained ones, ρ = decay^every · (t / T)^power at step t of T: light averaging early, strong at the
+    end. Without cfg.lookahead the optimiser itself."""
+    if not cfg.lookahead:
+        return optimizer
+    la = cfg.lookahead
+    total = cfg.iterations or cfg.epochs * steps_per_epoch
+    rho = la["decay"] ** la["every"]
+    return optim.Lookahead(optimizer, every=la["every"], start=round(la["start"] * steps_per_epoch),
+                           alpha=lambda t: 1 - rho * (t / total) ** la["power"],
+                           tensors=[b for _, b in model.named_buffers()])
+
+
+def make_augmentation(cfg):
+    """(augment for DataLoader, whether it alternates flips) from cfg.flip, cfg.translate, cfg.translate_mode."""
+    if cfg.flip == "random":
+        return partial(random_crop_flip, padding=cfg.translate, mode=cfg.translate_mode), False
+    return partial(random_translate, padding=cfg.translate, mode=cfg.translate_mode), cfg.flip == "alternating"

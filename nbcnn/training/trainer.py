@@ -15,14 +15,14 @@ import time
 from pathlib import Path
 
 from .. import random as nbrandom
-from ..data import DataLoader, channel_stats, random_crop_flip, train_val_split
+from ..data import DataLoader, channel_stats, normalize, train_val_split
 from ..distributed import SingleProcess
 from ..models import build_model
 from ..nn import functional as F
 from ..tensor import Tensor
 from . import checkpoint
 from .evaluation import evaluate
-from .factory import make_optimizer, make_schedule
+from .factory import make_augmentation, make_lookahead, make_optimizer, make_schedule
 
 FORMAT = "nbcnn-checkpoint-1"
 
@@ -73,20 +73,24 @@ class Trainer:
             self.eval_name = "test"
         self.mean, self.std = channel_stats(train_x)
         augment_on = cfg.augment if cfg.augment is not None else dataset.name.startswith("cifar")
-        augment = random_crop_flip if augment_on else None
+        augment, alternate = make_augmentation(cfg) if augment_on else (None, False)
         self.train_loader = self.strategy.shard_train(DataLoader(train_x, train_y, cfg.batch_size, shuffle=True,
                                                                  seed=cfg.seed, augment=augment, mean=self.mean,
-                                                                 std=self.std))
+                                                                 std=self.std, alternate_flips=alternate))
         self.eval_loader = self.strategy.shard_eval(DataLoader(eval_x, eval_y, max(cfg.batch_size, 256),
                                                                mean=self.mean, std=self.std))
 
         nbrandom.manual_seed(cfg.seed)
         c, h, w = dataset.input_shape
         self.model = build_model(cfg.model, in_channels=c, input_size=(h, w), num_classes=dataset.num_classes,
-                                 **cfg.model_options).to(cfg.device)
-        self.optimizer = make_optimizer(cfg, self.model.parameters())
+                                 **cfg.model_options)
+        if hasattr(self.model, "init_whitening"):  # fastnet: a layer set from the data; 5000 images, as airbench
+            self.model.init_whitening(normalize(train_x[:5000], self.mean, self.std))
+        self.model.to(cfg.device)
+        optimizer = make_optimizer(cfg, self.model)
         steps = len(self.train_loader)
-        self.schedule = make_schedule(cfg, self.optimizer, steps)
+        self.schedule = make_schedule(cfg, optimizer, steps)
+        self.optimizer = make_lookahead(cfg, optimizer, self.model, steps)
         self.epochs = cfg.epochs or -(-cfg.iterations // steps)  # the last one may end part-way
         self.epoch, self.batch_index, self.iteration = 0, 0, 0
         self.partial = _fresh_partial()
@@ -183,6 +187,16 @@ class Trainer:
                 break
         return self._end_epoch(complete=self.batch_index >= batches)
 
+    def _evaluate(self, tta):
+        return self.strategy.reduce_evaluation(
+            evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device, tta))
+
+    def _finished_after(self, number, complete):
+        """Whether the epoch numbered `number`, just trained, ends the run."""
+        if self.config.iterations:
+            return self.iteration >= self.config.iterations
+        return complete and number >= self.config.epochs
+
     def _finished(self):
         if self.config.iterations:
             return self.iteration >= self.config.iterations
@@ -192,14 +206,17 @@ class Trainer:
         """Evaluate, record and save; an epoch cut short by the iteration limit keeps its place, so a resumed run
         with a higher limit carries on inside it."""
         p, number = self.partial, self.epoch + 1
-        result = self.strategy.reduce_evaluation(
-            evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device))
+        result = self._evaluate("none")
         # train_accuracy is the running accuracy over the epoch's batches: 1 − it is the training error of the
         # ResNet paper's figures
         record = {"epoch": number, "iteration": self.iteration, "train_loss": p["loss_sum"] / max(p["seen"], 1),
                   "train_accuracy": p["correct"] / max(p["seen"], 1), f"{self.eval_name}_loss": result["loss"],
                   f"{self.eval_name}_accuracy": result["accuracy"], "lr": p["lr"],
                   "images_per_second": p["seen"] / max(p["seconds"], 1e-9), "seconds": p["seconds"]}
+        if self.config.tta != "none" and self._finished_after(number, complete):
+            # the run's last evaluation, once more with test-time augmentation (its best checkpoint stays by
+            # the plain accuracy, comparable across epochs)
+            record[f"{self.eval_name}_accuracy_tta"] = self._evaluate(self.config.tta)["accuracy"]
         if complete:
             self.epoch, self.batch_index, self.partial = number, 0, _fresh_partial()
         improved = result["accuracy"] > self.best_accuracy
