@@ -78,6 +78,7 @@ def _every_kernel(g, dt):
     for op in (g.add, g.sub, g.mul, g.div):
         op(x, x), op(x, a((3, 1, 1))), op(a(()), x)
     g.add(x, a((3, 1, 1), np.float64)), g.div(a((3,), np.int64), a((3,), np.int64))
+    g.to_numpy(x), g.may_share_memory(x, x)
     g.neg(x), g.exp(x), g.log(x), g.astype(x, np.int64), g.astype(a((3,), np.int64), dt), g.copy(x)
     g.zeros((2, 3), dt), g.zeros_like(x), g.ones_like(x), g.full((), 2.0, dt)
     g.matmul(a((3, 4)), a((4, 5))), g.transpose2d(a((3, 4)))
@@ -87,6 +88,7 @@ def _every_kernel(g, dt):
                     (1, 1, 2, 2), 0.0)
     for name in ("relu", "sigmoid", "tanh"):
         getattr(g, f"{name}_backward")(x, getattr(g, f"{name}_forward")(x))
+    g.gelu_backward(x, g.gelu_forward(x))
     m, fw, gm = a((6, 7)), a((5, 7)), a((6, 5))
     g.linear_forward(m, fw, a((5,))), g.linear_forward(m, fw, None)
     g.linear_backward_input(gm, fw), g.linear_backward_weight(gm, m)
@@ -95,7 +97,7 @@ def _every_kernel(g, dt):
     g.conv2d_backward_input(y, w, x.shape, (1, 1), (1, 1)), g.conv2d_backward_weight(y, x, w.shape, (1, 1), (1, 1))
     g.conv2d_backward_bias(y)
     p, argmax = g.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
-    g.max_pool2d_backward(p, argmax, x.shape)
+    g.max_pool2d_backward(p, argmax, x.shape), g.max_pool2d_forward(x, (3, 3), (2, 2), (1, 1), record=False)
     g.avg_pool2d_backward(g.avg_pool2d_forward(x, (3, 3), (1, 1), (1, 1)), x.shape, (3, 3), (1, 1), (1, 1))
     g.global_avg_pool2d_backward(g.global_avg_pool2d_forward(x), x.shape)
     _, mean, var = g.batch_norm_forward_train(x, c, c, 1e-5)
@@ -108,17 +110,35 @@ def _every_kernel(g, dt):
     g.dropout_backward(x, g.dropout_forward(x, 0.5, 2 ** 63 - 2)[1], 0.5)
     loss, probs = g.cross_entropy_forward(a((4, 10)), a((4,), np.int64))
     g.cross_entropy_backward(g.ones_like(loss), probs, a((4,), np.int64))
+    loss, probs = g.cross_entropy_forward(a((4, 10)), a((4,), np.int64), label_smoothing=0.1)
+    g.cross_entropy_backward(g.ones_like(loss), probs, a((4,), np.int64), label_smoothing=0.1)
     g.sgd_update(x, x, x, 0.1, 0.9, 0.0, 1e-4, True, False), g.sgd_update(x, x, x, 0.1, 0.0, 0.0, 0.0, False, True)
+    g.sgd_update(x, x, x, 0.1, 0.9, 0.0, 5e-4, False, False, decoupled=True), g.lookahead_update(x, x, 0.5)
     g.adam_update(x, x, x, x, 1e-3, 0.9, 0.999, 1e-8, 0.0, 3)
     g.rmsprop_update(x, x, x, x, 1e-2, 0.99, 1e-8, 0.0, 0.9)
+
+
+class _Calls:
+    """The backend, noting which of its names _every_kernel uses: a kernel added to KERNELS without a call here
+    would never meet the compiler."""
+
+    def __init__(self, module):
+        self.module, self.used = module, set()
+
+    def __getattr__(self, name):
+        self.used.add(name)
+        return getattr(self.module, name)
 
 
 def main():
     _stand_in_for_the_device()
     from nbcnn import backend
 
+    calls = _Calls(backend.get("cuda"))
     for dt in (np.float32, np.float64):
-        _every_kernel(backend.get("cuda"), dt)
+        _every_kernel(calls, dt)
+    failed.extend(f"{name}: in backend.KERNELS but never called by ptx_check._every_kernel"
+                  for name in backend.KERNELS if name not in calls.used)
     print(f"{len(compiled)} kernel specialisations compiled to PTX (cc {CC[0]}.{CC[1]}), {len(failed)} failed")
     print("\n".join(failed))
     return 1 if failed else 0
