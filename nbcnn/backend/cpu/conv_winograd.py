@@ -19,10 +19,13 @@ import numpy as np
 from numba import njit, prange
 
 from . import openblas
+from .cache_size import l2_bytes
 from .gemm import gemm
 from .winograd_tiles import grad_transform, input_transform, output_transform, transform_weight, untransform_weight_grad
 
-_BLOCK_BYTES = 1 << 20  # V and M of one block: half the 2 MiB L2 of this machine's cores
+# V and M of one block: half a core's L2 (tuned at 1 MiB on a 2 MiB Xeon; on a 512 KiB EPYC, 256 KiB blocks ran the
+# 64-channel 8² layer 1.5× faster than 1 MiB ones, and half or all of L2 were within 3 % of each other there)
+_BLOCK_BYTES = l2_bytes() // 2
 # The whole schedule when all tiles' V and M fit in this many bytes and the layer is wide: C + K ≥ 512 for the
 # passes forward and ≥ 256 for backward-weight, whose blocked form also pays for a (K, C) sum per block and thread.
 # Per-layer measurements (2 threads, VGG/ResNet shapes at 224² and CIFAR's 32²) in bench/README.md.
