@@ -20,26 +20,27 @@ CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 6, 9, 8, 7, 5, 5, (1, 1), (0, 0)),   # direct's 5-wide rows: 7 channels (4 + 3), 6 (3 + 3)
     (1, 5, 7, 9, 6, 5, 5, (1, 1), (1, 2)),   # the same, uneven padding
 ]
-ALGORITHMS = [None] + list(conv.ALGORITHMS)  # None: the shape decides
 
 
-@pytest.fixture(params=ALGORITHMS, ids=lambda a: a or "auto")
+def _runs(algorithm, case):
+    n, c, h, w, k, kh, kw, stride, padding = case
+    return algorithm is None or conv.ALGORITHMS[algorithm].supports((k, c, kh, kw), stride, padding)
+
+
+# Each case once per algorithm that runs it, forced for every call, and once with the dispatcher's choice (None)
+PAIRS = [pytest.param(algorithm, case, id=f"{algorithm or 'auto'}-{i}")
+         for algorithm in [None] + list(conv.ALGORITHMS) for i, case in enumerate(CASES) if _runs(algorithm, case)]
+
+
+@pytest.fixture
 def algorithm(request, monkeypatch):
-    """Every test below runs once per algorithm forced for every call, and once with the dispatcher's choice."""
     monkeypatch.setattr(conv, "_FORCE", request.param)
     return request.param
 
 
-def _skip_unsupported(algorithm, case):
-    k, c, kh, kw, stride, padding = case[4], case[1], case[5], case[6], case[7], case[8]
-    if algorithm and not conv.ALGORITHMS[algorithm].supports((k, c, kh, kw), stride, padding):
-        pytest.skip(f"{algorithm} does not run stride {stride}, padding {padding}")
-
-
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("algorithm, case", PAIRS, indirect=["algorithm"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_forward_matches_numpy(algorithm, case, dtype):
-    _skip_unsupported(algorithm, case)
     n, c, h, w, k, kh, kw, stride, padding = case
     rng = np.random.default_rng(0)
     x, wt, b = rng.standard_normal((n, c, h, w)), rng.standard_normal((k, c, kh, kw)), rng.standard_normal(k)
@@ -50,9 +51,8 @@ def test_forward_matches_numpy(algorithm, case, dtype):
     np.testing.assert_allclose(y.numpy(), reference.conv2d(x, wt, b, stride, padding), rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("algorithm, case", PAIRS, indirect=["algorithm"])
 def test_gradients(algorithm, case):
-    _skip_unsupported(algorithm, case)
     n, c, h, w, k, kh, kw, stride, padding = case
     rng = np.random.default_rng(1)
     check_gradients(lambda x, wt, b: F.conv2d(x, wt, b, stride, padding),
@@ -107,22 +107,18 @@ def test_shifted_tiles_match_one_tile(monkeypatch, tile_rows):
     np.testing.assert_allclose(y, reference.conv2d(x, w, b, stride, padding), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("n, c, hw, k, kernel, stride, padding, expected", [
-    (64, 1, 28, 6, 5, 1, 2, "direct"), (64, 6, 14, 16, 5, 1, 0, "batched"),     # LeNet-5
-    (8, 6, 14, 16, 5, 1, 0, "direct"),        # LeNet's conv2 at a batch too small for the batch blocks
-    (8, 64, 56, 64, 3, 1, 1, "winograd"), (128, 512, 4, 512, 3, 1, 1, "winograd"),  # VGG/ResNet 3×3 layers
-    (1, 512, 14, 512, 3, 1, 1, "winograd"),   # 49 tiles of 2×2
-    (1, 512, 7, 512, 3, 1, 1, "im2col"),      # 16 tiles: too few for Winograd, too wide for the shifted products
-    (1, 128, 7, 128, 3, 1, 1, "shifted"),     # too few tiles, narrow enough for the shifted products
-    (1, 64, 27, 192, 5, 1, 2, "shifted"),     # AlexNet's 5×5 layer
-    (8, 3, 224, 64, 3, 1, 1, "im2col"),       # a 3-channel 3×3 stem: too few channels for Winograd's transforms
-    (8, 16, 56, 64, 3, 1, 1, "winograd"),
-    (8, 3, 224, 64, 7, 2, 3, "im2col"),       # ResNet's 7×7 stride-2 stem
-    (8, 64, 56, 128, 3, 2, 1, "im2col"), (8, 64, 56, 128, 1, 2, 0, "im2col"),  # strided ResNet layers
-    (8, 16, 16, 16, 3, 1, 3, "im2col"),       # padding neither stride-1 algorithm takes
-])
-def test_dispatch_by_shape(n, c, hw, k, kernel, stride, padding, expected):
-    assert conv.choose((n, c, hw, hw), (k, c, kernel, kernel), (stride, stride), (padding, padding)) == expected
+def test_dispatcher_chooses_an_algorithm_that_runs_each_shape():
+    """Every shape, stride and padding of a grid goes, forward and backward, to an algorithm that supports it; which
+    one is tuning (bench/README.md), tested only through the results above and bench/."""
+    import itertools
+    for n, c, k, side, kernel, stride, padding, forward in itertools.product(
+            (1, 8, 64, 256), (1, 3, 8, 64, 512), (6, 16, 128, 512), (4, 7, 14, 56), (1, 3, 5, 7), (1, 2), (0, 1, 2, 3),
+            (True, False)):
+        if side + 2 * padding < kernel:
+            continue
+        name = conv.choose((n, c, side, side), (k, c, kernel, kernel), (stride, stride), (padding, padding), forward)
+        assert conv.ALGORITHMS[name].supports((k, c, kernel, kernel), (stride, stride), (padding, padding)), (
+            name, n, c, k, side, kernel, stride, padding)
 
 
 @pytest.mark.parametrize("schedule, block_tiles", [("whole", None), ("blocked", 1), ("blocked", 3), ("blocked", 7)])
@@ -180,15 +176,3 @@ def test_direct_forms_match_im2col(module, n, c, side, k, kernel, padding):
         for g, e in zip(got, want):
             assert g.dtype == dtype
             np.testing.assert_allclose(g, e, rtol=tol, atol=tol * np.abs(e).max())
-
-
-@pytest.mark.parametrize("n, side, padding, forward, expect", [
-    (256, 14, 0, True, True), (64, 14, 0, True, True), (8, 14, 0, True, False), (8, 14, 0, False, False),
-    (256, 28, 2, True, False), (256, 28, 2, False, True),   # conv1: planes forward, batched backward
-])
-def test_batched_form_where_it_pays(n, side, padding, forward, expect):
-    hp = side + 2 * padding
-    assert conv_batched.pays(n, hp, hp, hp - 4, hp - 4, forward) == expect
-    assert conv.choose((n, 6, side, side), (16, 6, 5, 5), (1, 1), (padding, padding), forward) == (
-        "batched" if expect else "direct")
-    assert 8 <= conv_batched.block_size(n) <= 64 and conv_batched.block_size(n) % 8 == 0
