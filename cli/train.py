@@ -94,7 +94,10 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
             length = {k: settings[k] for k in ("epochs", "iterations") if settings[k]}
             if length:  # the one setting a resumed run may change: train longer
                 saved.update({"epochs": None, "iterations": None, **length})
-            saved["threads"] = run_threads(saved.get("threads"), settings["threads"],
+            # Ranks split every batch, so a distributed run equals a one-process run up to rounding whatever each
+            # rank's thread count: each keeps the count its launcher gives it.
+            recorded = None if distributed else saved.get("threads")
+            saved["threads"] = run_threads(recorded, settings["threads"],
                                            lambda line: click.echo(line, err=True) if main else None)
             config, rundir = TrainConfig(**saved), Path(resume)
         else:

@@ -191,7 +191,7 @@ def test_models_command_counts_at_a_given_size():
     result = run("models", "--input", "3x32x32", "--classes", "10")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines()[1:] if not line.startswith(" ")]
-    assert len(lines) == len(CANONICAL) + len(CIFAR)
+    assert len(lines) == len(CANONICAL) + len(CIFAR) + 1  # and fastnet
     counts = {line.split()[0]: line.split()[1] for line in lines}
     assert counts["vgg16"] == f"{vgg16_params(classes=10, batch_norm=True, small=True):,}"
     assert counts["resnet18"] == f"{resnet_params((2, 2, 2, 2), classes=10, stem=3):,}"
