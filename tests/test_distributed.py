@@ -42,12 +42,23 @@ def bn_net(in_channels, input_size, num_classes):
                          nn.Linear(16, num_classes))
 
 
+def dropout_net(in_channels, input_size, num_classes):
+    """Dropout between smooth layers: ranks that drew other masks than one process would end far from its weights."""
+    from nbcnn import nn
+    h, w = input_size
+    return nn.Sequential(nn.Conv2d(in_channels, 4, 3, padding=1), nn.Tanh(), nn.AvgPool2d(4), nn.Flatten(),
+                         nn.Dropout(0.5), nn.Linear(4 * (h // 4) * (w // 4), 16), nn.Tanh(), nn.Dropout(0.5),
+                         nn.Linear(16, num_classes))
+
+
 BN_NET = dataclasses.replace(MODELS["lenet"], build=bn_net, description="a test model with batch norm")
+DROPOUT_NET = dataclasses.replace(MODELS["lenet"], build=dropout_net, description="a test model with dropout")
 
 
 @pytest.fixture(autouse=True)
-def registered_bn_net(monkeypatch):
+def registered_test_nets(monkeypatch):
     monkeypatch.setitem(MODELS, "bn-net", BN_NET)
+    monkeypatch.setitem(MODELS, "dropout-net", DROPOUT_NET)
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +180,11 @@ def test_synchronised_batch_norm_alone_equals_the_plain_kernels():
 
 # ---------------------------------------------------------------------------------------------- on 2 ranks
 @needs_mpi
-@pytest.mark.parametrize("model, sync_bn, batch, limit", [("lenet", False, 15, 25), ("bn-net", True, 7, 11)])
+@pytest.mark.parametrize("model, sync_bn, batch, limit",
+                         [("lenet", False, 15, 25), ("bn-net", True, 7, 11), ("dropout-net", False, 15, 25)])
 def test_two_ranks_train_as_one_process(mnist_dir, tmp_path, model, sync_bn, batch, limit):
-    # odd batches split unevenly (8 + 7, 4 + 3); the last batch is partial; augmentation is on
+    # odd batches split unevenly (8 + 7, 4 + 3); the last batch is partial; augmentation is on; dropout-net's
+    # ranks draw, for their rows, the masks one process draws for the same rows of the whole batch
     cfg = config(mnist_dir, model=model, batch_size=batch, limit=limit, augment=True)
     one = train_here(cfg, tmp_path / "one")
     done, _ = train_on_two_ranks(cfg, tmp_path / "two", sync_bn=sync_bn)
@@ -245,7 +258,7 @@ def test_a_dead_rank_stops_the_other_within_the_timeout(mnist_dir, tmp_path, fau
 
 def _rank_main(spec):
     from nbcnn.distributed import data_parallel
-    MODELS["bn-net"] = BN_NET
+    MODELS["bn-net"], MODELS["dropout-net"] = BN_NET, DROPOUT_NET
     spec = json.loads(spec)
     cfg = TrainConfig(**spec["config"])
     strategy = data_parallel(spec["sync_bn"], spec["timeout"])

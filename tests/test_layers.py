@@ -73,6 +73,23 @@ def test_dropout_is_inverted_seeded_and_identity_in_eval():
     assert layer(x) is x
 
 
+@pytest.mark.parametrize("shards", [[(slice(0, 4), 0, 1), (slice(4, 8), 4, 1)],  # contiguous halves
+                                    [(slice(0, 8, 2), 0, 2), (slice(1, 8, 2), 1, 2)]])  # DataParallel's rows
+def test_dropout_of_a_shard_draws_the_whole_batchs_mask_for_its_rows(shards):
+    """Ranks each holding some rows of a batch, at the same generator state, draw the masks one process draws."""
+    from nbcnn.random import example_positions, get_state, set_state
+    x = nbcnn.tensor(np.random.default_rng(5).standard_normal((8, 3, 4, 5)) + 10.0)  # no zeros: y == 0 iff dropped
+    state = get_state()
+    whole = F.dropout(x, 0.5).numpy()
+    assert 0 < (whole == 0).sum() < whole.size
+    parts = np.empty_like(whole)
+    for rows, start, step in shards:
+        set_state(state)
+        with example_positions(start, step):
+            parts[rows] = F.dropout(nbcnn.tensor(x.numpy()[rows]), 0.5).numpy()
+    np.testing.assert_array_equal(parts, whole)
+
+
 def test_dropout_gradient_uses_the_same_mask():
     x = nbcnn.tensor(np.random.default_rng(4).standard_normal((6, 7)), requires_grad=True)
     y = F.dropout(x, 0.5)

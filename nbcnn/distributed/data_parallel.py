@@ -24,6 +24,7 @@ class DataParallel:
         self.collectives, self.sync_bn = collectives, sync_bn
         self.rank, self.world_size = collectives.rank, collectives.world_size
         self.is_main = self.rank == 0
+        self.example_positions = (self.rank, self.world_size)  # ShardedLoader's every world_size-th row, from rank
         self._buckets = None  # laid out at the first step, for the model's arrays in order
         norm.synchronize_batch_norm(BatchNormSync(collectives) if sync_bn else None)
 

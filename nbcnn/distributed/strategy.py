@@ -11,10 +11,13 @@ class SingleProcess:
     sum(*values): each number summed over the processes, with its type kept;
     any(flag): whether the flag is set in any process (a stop request reaching some ranks only);
     reduce_evaluation(result): nbcnn.training.evaluate's result over every process's share;
-    is_main: whether this process writes the run's files and reports progress.
+    is_main: whether this process writes the run's files and reports progress;
+    example_positions: (start, step), row n of this process's training batches being example start + n·step of
+    the global batch (the Trainer passes it to nbcnn.random.example_positions, which dropout reads).
     """
 
     rank, world_size, is_main = 0, 1, True
+    example_positions = (0, 1)
 
     def shard_train(self, loader):
         return loader

@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import ops, shapes
 from ..errors import ShapeError
-from ..random import next_seed
+from ..random import get_example_positions, next_seed
 from ..tensor import Tensor
 
 
@@ -86,7 +86,8 @@ def dropout(input, p=0.5, training=True):
         raise ValueError(f"dropout: probability must lie in [0, 1), got {p}")
     if not training or p == 0:
         return input
-    return ops.Dropout.apply(input, p=p, seed=next_seed())
+    start, step = get_example_positions()  # keys each row's mask by its example's place in the global batch
+    return ops.Dropout.apply(input, p=p, seed=next_seed(), start=start, step=step)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

@@ -159,7 +159,8 @@ class Trainer:
         p = self.partial
         for x, y in loader:
             started = time.perf_counter()
-            logits = self.model(Tensor(x, device=cfg.device))
+            with nbrandom.example_positions(*self.strategy.example_positions):  # dropout: the global batch's masks
+                logits = self.model(Tensor(x, device=cfg.device))
             loss = F.cross_entropy(logits, Tensor(y, device=cfg.device), label_smoothing=cfg.label_smoothing)
             value = loss.item()
             if not math.isfinite(value):

@@ -18,6 +18,18 @@ def test_the_same_seed_draws_the_same_mask_on_both_devices(seed, p):
     check("dropout_backward", rng.standard_normal(x.shape), mask, p)
 
 
+@pytest.mark.parametrize("shards", [[(slice(0, 4), 0, 1), (slice(4, 8), 4, 1)],  # contiguous halves
+                                    [(slice(0, 8, 2), 0, 2), (slice(1, 8, 2), 1, 2)]])  # DataParallel's rows
+def test_a_shard_draws_the_whole_batchs_mask_for_its_rows(shards):
+    """Both devices key an element by its place in the global batch: rows start, start + step, … of it."""
+    x = rng.standard_normal((8, 3, 5)) + 10.0
+    _, whole = check("dropout_forward", x, 0.5, 12345)
+    assert 0 < whole.sum() < whole.size
+    for rows, start, step in shards:
+        _, mask = check("dropout_forward", np.ascontiguousarray(x[rows]), 0.5, 12345, start, step)
+        np.testing.assert_array_equal(mask, whole[rows])
+
+
 def test_float32():
     x = rng.standard_normal((4, 6)).astype(np.float32)
     y, mask = check("dropout_forward", x, 0.3, 99)
