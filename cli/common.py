@@ -7,10 +7,9 @@ import click
 DEVICES = ("cpu", "cuda")
 
 
-# Modules that still report what a user caused (an unknown option value, labels out of range) as a plain
-# ValueError; their errors stay one line. A ValueError from anywhere else is a bug and keeps its traceback.
-_USER_INPUT_MODULES = ("nbcnn.training.config", "nbcnn.training.factory", "nbcnn.training.recipes",
-                       "nbcnn.models.", "nbcnn.data.", "nbcnn.backend.cpu.loss", "nbcnn.backend.cuda.loss")
+# Modules that still report what a user caused (a loader's arguments, labels out of range) as a plain ValueError;
+# their errors stay one line. A ValueError from anywhere else is a bug and keeps its traceback.
+_USER_INPUT_MODULES = ("nbcnn.data.", "nbcnn.backend.cpu.loss", "nbcnn.backend.cuda.loss")
 
 
 @contextmanager

@@ -8,7 +8,9 @@ from click.testing import CliRunner
 import nbcnn
 import nbcnn.nn as nn
 from cli.common import one_line_errors
-from nbcnn.errors import ShapeError
+from nbcnn.errors import ConfigError, ShapeError
+from nbcnn.models import build_model
+from nbcnn.training import TrainConfig
 
 
 class Buggy(nn.Module):
@@ -56,3 +58,14 @@ def test_a_plain_value_error_from_elsewhere_is_a_bug():
 
     result = _run(raise_plain)
     assert isinstance(result.exception, ValueError) and "Error:" not in result.output
+
+
+@pytest.mark.parametrize("action", [
+    lambda: build_model("resnet20", shortcut="C"),
+    lambda: TrainConfig(model="lenet", data="mnist", optimizer="nadam").resolved(),
+])
+def test_an_unknown_option_is_a_config_error_in_one_line(action):
+    with pytest.raises(ConfigError):
+        action()
+    result = _run(action)
+    assert result.exit_code == 1 and result.output.startswith("Error: unknown") and result.output.count("\n") == 1

@@ -12,6 +12,7 @@ network is the same stack without any shortcut.
 from .. import nn
 from ..nn import functional as F
 from ..nn import init
+from ..errors import ConfigError
 
 DEPTHS = (20, 32, 44, 56, 110)
 SHORTCUTS = ("A", "B")
@@ -39,7 +40,7 @@ class CifarBasicBlock(nn.Module):
     def __init__(self, in_planes, planes, stride=1, shortcut="A"):
         super().__init__()
         if shortcut is not None and shortcut not in SHORTCUTS:
-            raise ValueError(f"unknown shortcut {shortcut!r}; choose one of {', '.join(SHORTCUTS)}")
+            raise ConfigError(f"unknown shortcut {shortcut!r}; choose one of {', '.join(SHORTCUTS)}")
         self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
         self.relu = nn.ReLU()
@@ -67,7 +68,7 @@ class CifarResNet(nn.Module):
     def __init__(self, depth=20, in_channels=3, num_classes=10, shortcut="A"):
         super().__init__()
         if depth not in DEPTHS:
-            raise ValueError(f"unknown depth {depth}; choose one of {', '.join(map(str, DEPTHS))}")
+            raise ConfigError(f"unknown depth {depth}; choose one of {', '.join(map(str, DEPTHS))}")
         shortcut = None if shortcut is None else str(shortcut).upper()  # `--option shortcut=b` from the CLI
         n = (depth - 2) // 6
         self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, padding=1, bias=False)

@@ -1,6 +1,7 @@
 """What the model families share: the variant rule, the 28 → 32 padding rule, and a placeholder layer."""
 from .. import shapes
 from ..nn import Module
+from ..errors import ConfigError
 
 VARIANTS = ("small", "imagenet")
 SMALL_MAX = 64  # inputs up to this many pixels a side get the small (CIFAR/MNIST) variant
@@ -23,7 +24,7 @@ def pick_variant(variant, size):
     if variant is None:
         return "small" if min(size) <= SMALL_MAX else "imagenet"
     if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+        raise ConfigError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     return variant
 
 

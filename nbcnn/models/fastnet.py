@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import nn
 from .common import size_pair
+from ..errors import ConfigError
 
 WIDTHS = (64, 256, 256)
 
@@ -49,7 +50,7 @@ class FastNet(nn.Module):
                                                  for c_in, c_out in zip(widths, widths[1:]))
         left = [(n - k + 1) // 8 for n in size_pair(input_size)]  # three 2×2 poolings after the whitening conv
         if min(left) < 1:
-            raise ValueError(f"fastnet needs inputs of at least {k + 7} pixels a side, got {input_size}")
+            raise ConfigError(f"fastnet needs inputs of at least {k + 7} pixels a side, got {input_size}")
         self.pool = nn.MaxPool2d(tuple(left))
         self.head = nn.Linear(WIDTHS[-1], num_classes, bias=False)
         self.logit_scale = logit_scale

@@ -7,6 +7,7 @@ A 28×28 input is padded by 2 in the first convolution, so the layers see the 32
 from .. import nn
 from ..summary import output_shape
 from .common import padding_to_32, size_pair
+from ..errors import ConfigError
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
@@ -34,5 +35,5 @@ def lenet5(in_channels=1, input_size=28, num_classes=10, activation="relu", pool
 
 def _choose(table, key, what):
     if key not in table:
-        raise ValueError(f"unknown {what} {key!r}; choose one of {', '.join(table)}")
+        raise ConfigError(f"unknown {what} {key!r}; choose one of {', '.join(table)}")
     return table[key]

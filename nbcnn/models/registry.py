@@ -17,6 +17,7 @@ from .googlenet import googlenet
 from .lenet import lenet5
 from .resnet import resnet18, resnet34
 from .vgg import vgg16
+from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,11 @@ def list_models():
 def build_model(name, in_channels=None, input_size=None, num_classes=None, **options):
     """A fresh model adapted to the dataset; unset sizes default to the model's usual dataset."""
     if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+        raise ConfigError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     spec = MODELS[name]
     unknown = sorted(set(options) - set(spec.options))
     if unknown:
-        raise ValueError(f"{name} has no option {unknown[0]!r}; its options: {', '.join(spec.options)}")
+        raise ConfigError(f"{name} has no option {unknown[0]!r}; its options: {', '.join(spec.options)}")
     in_channels = spec.in_channels if in_channels is None else in_channels
     size = size_pair(spec.input_size if input_size is None else input_size)
     model = spec.build(in_channels, size, spec.num_classes if num_classes is None else num_classes, **options)

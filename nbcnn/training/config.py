@@ -6,6 +6,7 @@ from ..optim.sgd import WEIGHT_DECAY_MODES
 from .factory import FLIPS, OPTIMIZERS, SCHEDULES, TRANSLATE_MODES, UNITS, WARMUPS
 from .tta import TTA_MODES
 from .recipes import BASE, preset
+from ..errors import ConfigError
 
 _LENGTH = ("epochs", "iterations")  # one setting: whichever the highest-ranking source gives
 # A preset's setting that only makes sense with its own choice of another: dropped when the user changes that one
@@ -92,44 +93,44 @@ def _check(v):
                          ("warmup_mode", WARMUPS), ("weight_decay_mode", WEIGHT_DECAY_MODES), ("flip", FLIPS),
                          ("translate_mode", TRANSLATE_MODES), ("tta", TTA_MODES)):
         if v[key] not in choices:
-            raise ValueError(f"unknown {key} {v[key]!r}; choose one of {', '.join(choices)}")
+            raise ConfigError(f"unknown {key} {v[key]!r}; choose one of {', '.join(choices)}")
     for key, (low, high, low_open, high_open) in _FLOAT_RANGES.items():
         if v[key] is not None:
             _check_float(key, v[key], low, high, low_open, high_open)
     for key in ("epochs", "iterations", "batch_size"):
         if v[key] is not None and v[key] < 1:
-            raise ValueError(f"{key} must be at least 1, got {v[key]}")
+            raise ConfigError(f"{key} must be at least 1, got {v[key]}")
     if v["warmup"] < 0:
-        raise ValueError(f"warmup must not be negative, got {v['warmup']}")
+        raise ConfigError(f"warmup must not be negative, got {v['warmup']}")
     if v["translate"] < 0:
-        raise ValueError(f"translate must not be negative, got {v['translate']}")
+        raise ConfigError(f"translate must not be negative, got {v['translate']}")
     if v["weight_decay_mode"] == "decoupled" and v["optimizer"] not in ("sgd", "momentum"):
-        raise ValueError("decoupled weight decay applies to the sgd and momentum optimizers")
+        raise ConfigError("decoupled weight decay applies to the sgd and momentum optimizers")
     if v["lookahead"] and set(v["lookahead"]) != _LOOKAHEAD_KEYS:
-        raise ValueError(f"lookahead needs exactly the keys {', '.join(sorted(_LOOKAHEAD_KEYS))}, "
+        raise ConfigError(f"lookahead needs exactly the keys {', '.join(sorted(_LOOKAHEAD_KEYS))}, "
                          f"got {', '.join(sorted(v['lookahead']))}")
     if v["epochs"] is not None and v["iterations"] is not None:
-        raise ValueError("give epochs or iterations, not both")
+        raise ConfigError("give epochs or iterations, not both")
     if v["optimizer"] == "adam" and v["momentum"] is not None:
-        raise ValueError("momentum applies to sgd, momentum and rmsprop, not adam")
+        raise ConfigError("momentum applies to sgd, momentum and rmsprop, not adam")
     if v["nesterov"] and (v["optimizer"] not in ("sgd", "momentum") or not v["momentum"]):
-        raise ValueError("nesterov needs the sgd or momentum optimizer with a momentum above 0")
+        raise ConfigError("nesterov needs the sgd or momentum optimizer with a momentum above 0")
     if v["schedule"] == "multistep":
         if not v["milestones"]:
-            raise ValueError("the multistep schedule needs milestones")
+            raise ConfigError("the multistep schedule needs milestones")
         if any(m < 1 for m in v["milestones"]):
-            raise ValueError(f"milestones must be at least 1, got {v['milestones']}")
+            raise ConfigError(f"milestones must be at least 1, got {v['milestones']}")
     elif v["milestones"] is not None:
-        raise ValueError(f"milestones apply to the multistep schedule, not {v['schedule']}")
+        raise ConfigError(f"milestones apply to the multistep schedule, not {v['schedule']}")
 
 
 def _check_float(key, value, low, high, low_open, high_open):
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{key} must be a number, got {value!r}") from None
+        raise ConfigError(f"{key} must be a number, got {value!r}") from None
     if not math.isfinite(number):
-        raise ValueError(f"{key} must be a finite number, got {value}")
+        raise ConfigError(f"{key} must be a finite number, got {value}")
     if number < low or number > high or (low_open and number == low) or (high_open and number == high):
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{key} must lie in {interval}, got {value}")
+        raise ConfigError(f"{key} must lie in {interval}, got {value}")

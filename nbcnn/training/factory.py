@@ -5,6 +5,7 @@ from .. import optim
 from ..data import random_crop_flip, random_translate
 from ..optim import lr_scheduler
 from ..optim.sgd import WEIGHT_DECAY_MODES
+from ..errors import ConfigError
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")  # momentum: SGD with momentum, 0.9 unless set
 SCHEDULES = ("constant", "step", "multistep", "cosine", "linear", "onecycle")
@@ -24,7 +25,7 @@ def make_optimizer(cfg, model):
         return optim.RMSprop(parameters, lr=cfg.lr, weight_decay=cfg.weight_decay, momentum=cfg.momentum)
     if cfg.optimizer == "adam":
         return optim.Adam(parameters, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    raise ConfigError(f"unknown optimizer {cfg.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
 def make_schedule(cfg, optimizer, steps_per_epoch):
@@ -57,7 +58,7 @@ def _main_schedule(cfg, optimizer, total, unit):
         return lr_scheduler.OneCycleLR(optimizer, [g["lr"] for g in optimizer.param_groups], total_steps=total,
                                        pct_start=cfg.onecycle_peak, anneal_strategy="linear",
                                        cycle_momentum=False, div_factor=1 / start, final_div_factor=start / end)
-    raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+    raise ConfigError(f"unknown schedule {cfg.schedule!r}; choose one of {', '.join(SCHEDULES)}")
 
 
 def make_lookahead(cfg, optimizer, model, steps_per_epoch):
