@@ -42,7 +42,9 @@ def vgg16_cifar(nn):
     return nn.Sequential(*_vgg_features(nn, True), nn.Flatten(), nn.Linear(512, 10))
 
 
-def _basic_block(nn, c_in, c_out, stride):
+def _basic_block(nn, c_in, c_out, stride, shortcut="B"):
+    """A basic block; where the shape changes, shortcut "B" projects (1×1 conv + BN) and "A" (the ResNet paper's
+    CIFAR option) subsamples and zero-pads the new channels."""
     class BasicBlock(nn.Module):
         def __init__(self):
             super().__init__()
@@ -51,15 +53,20 @@ def _basic_block(nn, c_in, c_out, stride):
             self.relu = nn.ReLU()
             self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
             self.bn2 = nn.BatchNorm2d(c_out)
-            self.shortcut = None
-            if stride != 1 or c_in != c_out:
-                self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
-                                              nn.BatchNorm2d(c_out))
+            self.changes = stride != 1 or c_in != c_out
+            self.projection = None
+            if self.changes and shortcut == "B":
+                self.projection = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
+                                                nn.BatchNorm2d(c_out))
 
         def forward(self, x):
-            out = self.relu(self.bn1(self.conv1(x)))
-            out = self.bn2(self.conv2(out))
-            return self.relu(out + (x if self.shortcut is None else self.shortcut(x)))
+            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+            if self.projection is not None:
+                x = self.projection(x)
+            elif self.changes:
+                extra = (c_out - c_in) // 2
+                x = nn.functional.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, extra, extra))
+            return self.relu(out + x)
 
     return BasicBlock()
 
@@ -80,37 +87,6 @@ def _resnet(nn, blocks, classes, cifar):
     return nn.Sequential(*layers)
 
 
-def _cifar_block(nn, c_in, c_out, stride, projection):
-    """The ResNet paper's CIFAR block; where the shape changes, option A (subsample, zero-pad channels) or, with
-    `projection`, option B (1×1 conv + BN)."""
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(c_out)
-            self.relu = nn.ReLU()
-            self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
-            self.bn2 = nn.BatchNorm2d(c_out)
-            self.changes = stride != 1 or c_in != c_out
-            self.projection = None
-            if self.changes and projection:
-                self.projection = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
-                                                nn.BatchNorm2d(c_out))
-
-        def forward(self, x):
-            out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
-            if self.projection is not None:
-                shortcut = self.projection(x)
-            elif self.changes:
-                extra = (c_out - c_in) // 2
-                shortcut = nn.functional.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, extra, extra))
-            else:
-                shortcut = x
-            return self.relu(out + shortcut)
-
-    return Block()
-
-
 def _cifar_resnet(nn, depth, projection=False):
     """The ResNet paper's CIFAR-10 network of 6n+2 layers: 16/32/64 channels on 32²/16²/8² maps."""
     n = (depth - 2) // 6
@@ -118,7 +94,7 @@ def _cifar_resnet(nn, depth, projection=False):
     for stage in range(3):
         width = 16 << stage
         for b in range(n):
-            layers.append(_cifar_block(nn, c, width, 2 if stage and b == 0 else 1, projection))
+            layers.append(_basic_block(nn, c, width, 2 if stage and b == 0 else 1, "B" if projection else "A"))
             c = width
     layers += [nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(64, 10)]
     return nn.Sequential(*layers)
