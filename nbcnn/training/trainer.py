@@ -192,12 +192,6 @@ class Trainer:
         return self.strategy.reduce_evaluation(
             evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device, tta))
 
-    def _finished_after(self, number, complete):
-        """Whether the epoch numbered `number`, just trained, ends the run."""
-        if self.config.iterations:
-            return self.iteration >= self.config.iterations
-        return complete and number >= self.config.epochs
-
     def _finished(self):
         if self.config.iterations:
             return self.iteration >= self.config.iterations
@@ -214,12 +208,12 @@ class Trainer:
                   "train_accuracy": p["correct"] / max(p["seen"], 1), f"{self.eval_name}_loss": result["loss"],
                   f"{self.eval_name}_accuracy": result["accuracy"], "lr": p["lr"],
                   "images_per_second": p["seen"] / max(p["seconds"], 1e-9), "seconds": p["seconds"]}
-        if self.config.tta != "none" and self._finished_after(number, complete):
+        if complete:
+            self.epoch, self.batch_index, self.partial = number, 0, _fresh_partial()
+        if self.config.tta != "none" and self._finished():
             # the run's last evaluation, once more with test-time augmentation (its best checkpoint stays by
             # the plain accuracy, comparable across epochs)
             record[f"{self.eval_name}_accuracy_tta"] = self._evaluate(self.config.tta)["accuracy"]
-        if complete:
-            self.epoch, self.batch_index, self.partial = number, 0, _fresh_partial()
         improved = result["accuracy"] > self.best_accuracy
         self.best_accuracy = max(self.best_accuracy, result["accuracy"])
         saved = self.save(f"epoch-{number:03d}.npz")
