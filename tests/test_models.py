@@ -10,14 +10,18 @@ import nbcnn
 import nbcnn.nn as nn
 from nbcnn.models import MODELS, Identity, build_model, count_parameters, list_models
 
-PUBLISHED = {"lenet": 61_706, "alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512,
-             "resnet34": 21_797_672}
-CANONICAL = {"lenet": (1, 28, 10), "alexnet": (3, 224, 1000), "vgg16": (3, 224, 1000), "resnet18": (3, 224, 1000),
-             "resnet34": (3, 224, 1000), "googlenet": (3, 224, 1000)}
+PUBLISHED = {"lenet": 61_706, "alexnet": 61_100_840, "vgg16": 138_357_544, "vgg19": 143_667_240,
+             "resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032, "resnet101": 44_549_160,
+             "resnet152": 60_192_808}
+CANONICAL = {"lenet": (1, 28, 10), "alexnet": (3, 224, 1000), "vgg16": (3, 224, 1000), "vgg19": (3, 224, 1000),
+             "resnet18": (3, 224, 1000), "resnet34": (3, 224, 1000), "resnet50": (3, 224, 1000),
+             "resnet101": (3, 224, 1000), "resnet152": (3, 224, 1000), "googlenet": (3, 224, 1000)}
+BOTTLENECK_STAGES = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3), "resnet152": (3, 8, 36, 3)}
 CIFAR = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "plain20", "plain32", "plain44", "plain56"]
 
 # ---------------------------------------------------------------- counts from layer shapes, written out here
 VGG16_WIDTHS = [64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
+VGG19_WIDTHS = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512]
 # GoogLeNet's Table 1: in, 1×1, 3×3 reduce, 3×3, 5×5 reduce, 5×5, pool projection
 GOOGLENET_BLOCKS = [(192, 64, 96, 128, 16, 32, 32), (256, 128, 128, 192, 32, 96, 64),
                     (480, 192, 96, 208, 16, 48, 64), (512, 160, 112, 224, 24, 64, 64),
@@ -47,9 +51,9 @@ def alexnet_params(c=3, classes=1000, stem=11, flat=256 * 6 * 6, hidden=4096):
     return convs + fc(flat, hidden) + fc(hidden, hidden) + fc(hidden, classes)
 
 
-def vgg16_params(c=3, classes=1000, batch_norm=False, small=False):
+def vgg16_params(c=3, classes=1000, batch_norm=False, small=False, widths=VGG16_WIDTHS):
     total, channels = 0, c
-    for k in VGG16_WIDTHS:
+    for k in widths:
         total += conv(channels, k, 3) + (bn(k) if batch_norm else 0)
         channels = k
     head = fc(512, classes) if small else fc(512 * 7 * 7, 4096) + fc(4096, 4096) + fc(4096, classes)
@@ -67,6 +71,19 @@ def resnet_params(blocks, c=3, classes=1000, stem=7):
     return total + fc(512, classes)
 
 
+def bottleneck_params(blocks, c=3, classes=1000, stem=7):
+    """1×1 down to the stage width, 3×3, 1×1 up to four times it; a projection where the shape changes."""
+    total, planes = conv(c, 64, stem, bias=False) + bn(64), 64
+    for width, count in zip((64, 128, 256, 512), blocks):
+        for b in range(count):
+            total += conv(planes, width, 1, False) + conv(width, width, 3, False) + conv(width, 4 * width, 1, False)
+            total += bn(width) + bn(width) + bn(4 * width)
+            if b == 0:  # every stage's first block widens (layer1: 64 -> 256) or strides
+                total += conv(planes, 4 * width, 1, False) + bn(4 * width)
+            planes = 4 * width
+    return total + fc(2048, classes)
+
+
 def googlenet_params(c=3, classes=1000, stem=7, branch3=3):
     def unit(c_in, k, f):
         return conv(c_in, k, f, bias=False) + bn(k)
@@ -79,7 +96,9 @@ def googlenet_params(c=3, classes=1000, stem=7, branch3=3):
 
 
 INDEPENDENT = {"lenet": lenet_params(), "alexnet": alexnet_params(), "vgg16": vgg16_params(),
+               "vgg19": vgg16_params(widths=VGG19_WIDTHS),
                "resnet18": resnet_params((2, 2, 2, 2)), "resnet34": resnet_params((3, 4, 6, 3)),
+               **{name: bottleneck_params(blocks) for name, blocks in BOTTLENECK_STAGES.items()},
                "googlenet": googlenet_params()}
 
 
@@ -115,6 +134,8 @@ def test_googlenet_matches_torchvision_without_aux_heads():
     ("vgg16", 1, 28, vgg16_params(c=1, classes=10, batch_norm=True, small=True)),
     ("resnet18", 3, 32, resnet_params((2, 2, 2, 2), classes=10, stem=3)),
     ("resnet34", 3, 32, resnet_params((3, 4, 6, 3), classes=10, stem=3)),
+    ("vgg19", 3, 32, vgg16_params(classes=10, batch_norm=True, small=True, widths=VGG19_WIDTHS)),
+    *[(name, 3, 32, bottleneck_params(blocks, classes=10, stem=3)) for name, blocks in BOTTLENECK_STAGES.items()],
     ("googlenet", 3, 32, googlenet_params(classes=10, stem=3)),
 ])
 def test_small_variant_parameter_counts(name, c, size, expected):
@@ -147,6 +168,16 @@ def test_torchvision_parameter_names():
                        ("fc.weight", (1000, 512))]:
         assert state[key].shape == shape
     assert "layer1.0.downsample.0.weight" not in state
+    state = canonical_model("resnet50").state_dict()
+    for key, shape in [("layer1.0.conv1.weight", (64, 64, 1, 1)), ("layer1.0.conv3.weight", (256, 64, 1, 1)),
+                       ("layer1.0.downsample.0.weight", (256, 64, 1, 1)), ("layer2.0.conv2.weight", (128, 128, 3, 3)),
+                       ("layer4.2.bn3.running_mean", (2048,)), ("fc.weight", (1000, 2048))]:
+        assert state[key].shape == shape
+    assert canonical_model("resnet50").layer2[0].conv2.stride == (2, 2)  # v1.5: the 3×3 strides, not the 1×1
+    assert canonical_model("resnet50").layer2[0].conv1.stride == (1, 1)
+    assert "layer3.35.conv3.weight" in canonical_model("resnet152").state_dict()
+    vgg19 = [n for n, _ in canonical_model("vgg19").named_parameters() if n.endswith("weight")]
+    assert vgg19[-4:] == ["features.34.weight", "classifier.0.weight", "classifier.3.weight", "classifier.6.weight"]
     google = canonical_model("googlenet").state_dict()
     assert google["inception4e.branch3.1.conv.weight"].shape == (128, 32, 3, 3)
     assert google["inception5b.branch4.1.bn.running_mean"].shape == (128,)
@@ -196,8 +227,8 @@ def test_registry_options_are_the_builders_keywords():
 
 
 def test_unknown_names_list_the_choices():
-    with pytest.raises(ValueError, match="unknown model 'vgg19'; choose one of lenet, alexnet"):
-        build_model("vgg19")
+    with pytest.raises(ValueError, match="unknown model 'vgg11'; choose one of lenet, alexnet"):
+        build_model("vgg11")
     with pytest.raises(ValueError, match="choose one of small, imagenet"):
         build_model("resnet18", variant="cifar")
     with pytest.raises(ValueError, match="choose one of relu, tanh, sigmoid"):
@@ -207,8 +238,9 @@ def test_unknown_names_list_the_choices():
 
 
 # ---------------------------------------------------------------- running the small variants
-@pytest.mark.parametrize("name, c, size", [("lenet", 1, 28), ("alexnet", 3, 32), ("vgg16", 1, 28),
-                                           ("resnet18", 3, 16), ("resnet34", 3, 16), ("googlenet", 3, 16)])
+@pytest.mark.parametrize("name, c, size", [("lenet", 1, 28), ("alexnet", 3, 32), ("vgg16", 1, 28), ("vgg19", 3, 32),
+                                           ("resnet18", 3, 16), ("resnet34", 3, 16), ("resnet50", 3, 16),
+                                           ("googlenet", 3, 16)])
 def test_small_variants_forward(name, c, size):
     nbcnn.manual_seed(0)
     model = build_model(name, c, size, 7).eval()

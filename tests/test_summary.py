@@ -12,8 +12,8 @@ from nbcnn import function
 from nbcnn.models import build_model
 from nbcnn.summary import summarize
 from nbcnn_cli.main import main
-from test_models import (CANONICAL, CIFAR, GOOGLENET_BLOCKS, INDEPENDENT, VGG16_WIDTHS, bn, canonical_model, conv, fc,
-                         resnet_params, vgg16_params)
+from test_models import (BOTTLENECK_STAGES, CANONICAL, CIFAR, GOOGLENET_BLOCKS, INDEPENDENT, VGG16_WIDTHS,
+                         VGG19_WIDTHS, bn, canonical_model, conv, fc, resnet_params, vgg16_params)
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -32,10 +32,10 @@ def alexnet_ma():
     return convs + conv_ma(13, 256, 256, 3) + 9216 * 4096 + 4096 * 4096 + 4096 * 1000
 
 
-def vgg16_ma():
-    sizes = [224, 224, 112, 112, 56, 56, 56, 28, 28, 28, 14, 14, 14]
-    channels = [3] + VGG16_WIDTHS[:-1]
-    convs = sum(conv_ma(s, c, k, 3) for s, c, k in zip(sizes, channels, VGG16_WIDTHS))
+def vgg_ma(widths, per_stage):
+    sizes = [s for s, n in zip((224, 112, 56, 28, 14), per_stage) for _ in range(n)]
+    channels = [3] + widths[:-1]
+    convs = sum(conv_ma(s, c, k, 3) for s, c, k in zip(sizes, channels, widths))
     return convs + 25088 * 4096 + 4096 * 4096 + 4096 * 1000
 
 
@@ -50,6 +50,19 @@ def resnet_ma(blocks):
     return total + 512 * 1000
 
 
+def bottleneck_ma(blocks):
+    total, planes, size = conv_ma(112, 3, 64, 7), 64, 56
+    for stage, (width, count) in enumerate(zip((64, 128, 256, 512), blocks)):
+        for b in range(count):
+            strided = b == 0 and stage > 0
+            out = size // 2 if strided else size
+            total += conv_ma(size, planes, width, 1) + conv_ma(out, width, width, 3) + conv_ma(out, width, 4 * width, 1)
+            if b == 0:
+                total += conv_ma(out, planes, 4 * width, 1)
+            planes, size = 4 * width, out
+    return total + 2048 * 1000
+
+
 def googlenet_ma():
     total = conv_ma(112, 3, 64, 7) + conv_ma(56, 64, 64, 1) + conv_ma(56, 64, 192, 3)
     for (c_in, a, b_red, b, c_red, c5, d), s in zip(GOOGLENET_BLOCKS, [28] * 2 + [14] * 5 + [7] * 2):
@@ -58,9 +71,12 @@ def googlenet_ma():
     return total + 1024 * 1000
 
 
-MULT_ADDS = {"lenet": lenet_ma(), "alexnet": alexnet_ma(), "vgg16": vgg16_ma(), "resnet18": resnet_ma((2, 2, 2, 2)),
-             "resnet34": resnet_ma((3, 4, 6, 3)), "googlenet": googlenet_ma()}
-PUBLISHED_MULT_ADDS = {"lenet": "416,520", "vgg16": "15.47 G", "resnet18": "1.81 G", "resnet34": "3.66 G"}
+MULT_ADDS = {"lenet": lenet_ma(), "alexnet": alexnet_ma(), "vgg16": vgg_ma(VGG16_WIDTHS, (2, 2, 3, 3, 3)),
+             "vgg19": vgg_ma(VGG19_WIDTHS, (2, 2, 4, 4, 4)), "resnet18": resnet_ma((2, 2, 2, 2)),
+             "resnet34": resnet_ma((3, 4, 6, 3)), "googlenet": googlenet_ma(),
+             **{name: bottleneck_ma(blocks) for name, blocks in BOTTLENECK_STAGES.items()}}
+PUBLISHED_MULT_ADDS = {"lenet": "416,520", "vgg16": "15.47 G", "vgg19": "19.63 G", "resnet18": "1.81 G",
+                       "resnet34": "3.66 G", "resnet50": "4.09 G", "resnet101": "7.80 G", "resnet152": "11.51 G"}
 
 
 @pytest.mark.parametrize("name", list(CANONICAL))
@@ -173,7 +189,7 @@ def test_summary_json():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["summary", "vgg19"], "'vgg19' is not one of 'lenet', 'alexnet', 'vgg16'"),
+    (["summary", "vgg11"], "'vgg11' is not one of 'lenet', 'alexnet', 'vgg16'"),
     (["summary", "lenet", "--input", "28x28"], "expected CxHxW with positive sizes, such as 3x224x224"),
     (["summary", "lenet", "--input", "1x0x28"], "expected CxHxW"),
     (["summary", "lenet", "--input", "1x8x8"], "1x8x8 does not fit lenet"),

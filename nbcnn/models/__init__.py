@@ -2,8 +2,8 @@
 from .registry import MODELS, build_model, count_parameters, list_models
 from .lenet import LeNet5, lenet5
 from .alexnet import AlexNet, alexnet
-from .vgg import VGG, vgg16
-from .resnet import ResNet, BasicBlock, resnet18, resnet34
+from .vgg import VGG, vgg16, vgg19
+from .resnet import ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152
 from .googlenet import GoogLeNet, Inception, googlenet
 from .cifar_resnet import (CifarResNet, CifarBasicBlock, ZeroPadShortcut, resnet20, resnet32, resnet44, resnet56,
                            resnet110, plain20, plain32, plain44, plain56)
@@ -11,6 +11,7 @@ from .common import Identity
 from .fastnet import FastNet, fastnet
 
 __all__ = ["MODELS", "build_model", "count_parameters", "list_models", "LeNet5", "lenet5", "AlexNet", "alexnet",
-           "VGG", "vgg16", "ResNet", "BasicBlock", "resnet18", "resnet34", "GoogLeNet", "Inception", "googlenet",
+           "VGG", "vgg16", "vgg19", "ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
+           "resnet101", "resnet152", "GoogLeNet", "Inception", "googlenet",
            "CifarResNet", "CifarBasicBlock", "ZeroPadShortcut", "resnet20", "resnet32", "resnet44", "resnet56",
            "resnet110", "plain20", "plain32", "plain44", "plain56", "Identity", "FastNet", "fastnet"]

@@ -15,8 +15,8 @@ from .common import size_pair
 from .fastnet import fastnet
 from .googlenet import googlenet
 from .lenet import lenet5
-from .resnet import resnet18, resnet34
-from .vgg import vgg16
+from .resnet import resnet18, resnet34, resnet50, resnet101, resnet152
+from .vgg import vgg16, vgg19
 from ..errors import ConfigError
 
 
@@ -56,12 +56,19 @@ MODELS = {
         vgg16, "VGG-16, torchvision layout; small: the CIFAR VGG, global pool and one FC layer",
         {**VARIANT, "batch_norm": "true|false (true for small, false for imagenet)", "dropout": "0.5"},
         3, 224, 1000),
+    "vgg19": ModelSpec(
+        vgg19, "VGG-19, torchvision layout; small: the CIFAR VGG-19, global pool and one FC layer",
+        {**VARIANT, "batch_norm": "true|false (true for small, false for imagenet)", "dropout": "0.5"},
+        3, 224, 1000),
     "resnet18": ModelSpec(
         resnet18, "ResNet-18, basic blocks, torchvision names; small: 3x3 stem, no max pool",
         VARIANT, 3, 224, 1000),
     "resnet34": ModelSpec(
         resnet34, "ResNet-34, basic blocks, torchvision names; small: 3x3 stem, no max pool",
         VARIANT, 3, 224, 1000),
+    **{f"resnet{depth}": ModelSpec(
+        build, f"ResNet-{depth}, bottleneck blocks, torchvision names; small: 3x3 stem, no max pool",
+        VARIANT, 3, 224, 1000) for depth, build in ((50, resnet50), (101, resnet101), (152, resnet152))},
     "googlenet": ModelSpec(
         googlenet, "GoogLeNet, torchvision layout, no auxiliary heads; small: 3x3 stem, first two pools dropped",
         {**VARIANT, "branch3_kernel": "3|5 (3, torchvision's; 5 is the paper's)", "dropout": "0.2"},

@@ -1,7 +1,7 @@
-"""VGG-16 (Simonyan & Zisserman, 2014): thirteen 3×3 "same" convolutions in five stages, each closed by a 2×2
-max pool, then the classifier. torchvision's layout: `features`, `avgpool`, `classifier`.
+"""VGG-16 and VGG-19 (Simonyan & Zisserman, 2014, configurations D and E): thirteen or sixteen 3×3 "same"
+convolutions in five stages, each closed by a 2×2 max pool, then the classifier. torchvision's layout: `features`, `avgpool`, `classifier`.
 
-ImageNet variant: torchvision's vgg16 (vgg16_bn with batch_norm=True); its AdaptiveAvgPool2d((7, 7)) is the
+ImageNet variant: torchvision's vgg16/vgg19 (vgg16_bn/vgg19_bn with batch_norm=True); its AdaptiveAvgPool2d((7, 7)) is the
 identity at 224×224, so `avgpool` is an Identity and the first linear layer is sized from the features' output.
 Small variant: the common CIFAR VGG, batch norm after every convolution by default, global average pooling
 (the identity at 32×32) and a single linear `classifier` 512 → classes. A 28×28 input gets 2 more pixels of
@@ -13,6 +13,7 @@ from ..summary import output_shape
 from .common import Identity, padding_to_32, pick_variant, size_pair
 
 VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+VGG19 = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
 
 
 class VGG(nn.Module):
@@ -47,6 +48,10 @@ class VGG(nn.Module):
 
 def vgg16(in_channels=3, input_size=224, num_classes=1000, variant=None, batch_norm=None, dropout=0.5):
     return VGG(VGG16, in_channels, input_size, num_classes, variant, batch_norm, dropout)
+
+
+def vgg19(in_channels=3, input_size=224, num_classes=1000, variant=None, batch_norm=None, dropout=0.5):
+    return VGG(VGG19, in_channels, input_size, num_classes, variant, batch_norm, dropout)
 
 
 def _features(config, in_channels, batch_norm, first_padding):
