@@ -27,10 +27,11 @@ DATASETS = {
          "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
          "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
          "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"},
-        # yann.lecun.com, the original host, mostly answers 403 now: it is the last resort.
+        # torchvision's mirror, then TensorFlow Datasets' (CVDF). The original host, yann.lecun.com, has answered
+        # every file with 403 since 2024 (torchvision, ludwig and red-datasets trackers): trying it only
+        # lengthened the error a failed download prints.
         ("https://ossci-datasets.s3.amazonaws.com/mnist/",
-         "https://storage.googleapis.com/cvdf-datasets/mnist/",
-         "http://yann.lecun.com/exdb/mnist/"),
+         "https://storage.googleapis.com/cvdf-datasets/mnist/"),
         IDX_NEEDED),
     "fashion-mnist": DatasetSpec(
         "fashion-mnist", ("idx",), FASHION_MNIST_CLASSES,
