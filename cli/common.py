@@ -68,35 +68,28 @@ def load_data(name, data_dir, offer_download=True):
         return load_dataset(name, data_dir, progress=decode_progress())
 
 
-def download_progress():
-    state = {}
+def download_progress(stream=None):
+    """progress(file_name, done, total) for nbcnn.data.download: a bar per file, with elapsed time and ETA."""
+    from .progress import Progress, megabytes
+    bars = {}
 
     def report(file_name, done, total):
-        if state.get("file") != file_name:
-            state["file"] = file_name
-            state["shown"] = -1
-        percent = int(100 * done / total) if total else -1
-        if percent // 10 != state["shown"] // 10 or (total and done == total):
-            state["shown"] = percent
-            size = f"{done / 1e6:.1f}/{total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
-            click.echo(f"  {file_name}: {size}", err=True)
+        if file_name not in bars:
+            bars[file_name] = Progress(f"  {file_name}", total, stream, units=megabytes)
+        bars[file_name].update(done)
 
     return report
 
 
 def decode_progress(stream=None):
-    """progress(done, total) for an image folder's first load: redrawn in place on a terminal, else every tenth."""
-    stream = stream or sys.stderr
-    interactive = stream.isatty()
-    state = {"tenth": -1}
+    """progress(done, total) for an image folder's first load."""
+    from .progress import Progress
+    bar = []
 
     def report(done, total):
-        line = f"decoding images (once, then cached): {done}/{total}"
-        if interactive:
-            click.echo(f"\r{line}", file=stream, nl=done == total)
-        elif 10 * done // total != state["tenth"]:
-            state["tenth"] = 10 * done // total
-            click.echo(line, file=stream)
+        if not bar:
+            bar.append(Progress("decoding images (once, then cached):", total, stream))
+        bar[0].update(done)
 
     return report
 

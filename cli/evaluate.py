@@ -6,6 +6,7 @@ import click
 from nbcnn.training.tta import TTA_MODES
 
 from .common import DEVICES, load_data, one_line_errors
+from .progress import Progress
 
 
 @click.command()
@@ -34,7 +35,9 @@ def evaluate(checkpoint, data_name, data_dir, batch_size, device, tta, as_json):
                                        f"{'x'.join(map(str, dataset.input_shape))} in {dataset.num_classes}")
         loader = DataLoader(dataset.test_images, dataset.test_labels, batch_size,
                             mean=np.asarray(meta["mean"]), std=np.asarray(meta["std"]))
-        result = run_evaluation(model, loader, meta["num_classes"], device, tta)
+        bar = None if as_json else Progress("evaluating", len(loader))  # --json: one object on stdout, nothing else
+        result = run_evaluation(model, loader, meta["num_classes"], device, tta,
+                                progress=bar and (lambda done, batches: bar.update(done)))
     result["classes"] = meta.get("classes")
     if as_json:
         click.echo(json.dumps(result))

@@ -82,11 +82,13 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
     """
     from nbcnn.training import TrainConfig, Trainer, TrainingInterrupted, latest_checkpoint, load_config
 
+    from .compiling import compile_notice
     from .progress import EpochProgress
 
     strategy = _strategy(distributed, sync_bn, collective_timeout)
     main = strategy.is_main
-    with one_line_errors():
+    threads = _rank_threads(strategy) if distributed and settings["threads"] is None else settings["threads"]
+    with one_line_errors(), compile_notice(model, say=None if main else lambda line: None) as compiling:
         if resume:
             saved = load_config(resume)
             if model != saved["model"]:
@@ -97,21 +99,22 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
             # Ranks split every batch, so a distributed run equals a one-process run up to rounding whatever each
             # rank's thread count: each keeps the count its launcher gives it.
             recorded = None if distributed else saved.get("threads")
-            saved["threads"] = run_threads(recorded, settings["threads"],
+            saved["threads"] = run_threads(recorded, threads,
                                            lambda line: click.echo(line, err=True) if main else None)
             config, rundir = TrainConfig(**saved), Path(resume)
         else:
             if not settings["data"]:
                 raise click.UsageError("Missing option '--data' (a dataset name or folder).")
             settings["lookahead"] = _lookahead(model, settings["lookahead"], settings["recipe"])
-            settings["threads"] = run_threads(None, settings["threads"], None)  # recorded in config.json
+            settings["threads"] = run_threads(None, threads, None)  # recorded in config.json
             config = TrainConfig(model=model, model_options=_parse_options(model_options), **settings)
             stamp = time.strftime("%Y%m%d-%H%M%S")
             rundir = Path(out) if out else Path("runs") / f"{model}-{Path(config.data).name}-{stamp}"
         config = config.resolved()
         config.out = str(rundir)
         dataset = load_data(config.data, config.data_dir)
-        trainer = Trainer(config, dataset, rundir, reporter=EpochProgress() if main else None, strategy=strategy)
+        reporter = EpochProgress(compiling=compiling) if main else None
+        trainer = Trainer(config, dataset, rundir, reporter=reporter, strategy=strategy)
         if resume:
             start = latest_checkpoint(rundir)
             trainer.restore(start)
@@ -177,6 +180,20 @@ def _ranks(strategy):
         return ""
     sync = ", synchronised batch norm" if strategy.sync_bn else ""
     return f", {strategy.world_size} ranks sharing each batch{sync}"
+
+
+def _rank_threads(strategy):
+    """Under mpirun, the default thread count: this node's cores divided among its ranks, said once."""
+    import os
+
+    import numba
+
+    from nbcnn.distributed import threads_per_rank
+    threads = threads_per_rank(strategy.local_ranks, numba.config.NUMBA_NUM_THREADS)
+    if strategy.is_main:
+        click.echo(f"{strategy.local_ranks} ranks share this node's {os.cpu_count()} cores: {threads} kernel "
+                   f"thread{'s' if threads > 1 else ''} each (--threads sets another count)", err=True)
+    return threads
 
 
 def _strategy(distributed, sync_bn, timeout):

@@ -82,9 +82,10 @@ def train_here(cfg, rundir):
     return trainer
 
 
-def mpirun(args, timeout=120):
-    """`mpirun -n 2 python ARGS`, one kernel thread per rank, using the nbcnn these tests import."""
-    env = dict(os.environ, NUMBA_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+def mpirun(args, timeout=120, thread_ceiling=1):
+    """`mpirun -n 2 python ARGS`, NUMBA_NUM_THREADS=thread_ceiling, using the nbcnn these tests import."""
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(thread_ceiling), OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                PYTHONPATH=os.pathsep.join([str(Path(nbcnn.__file__).parents[1]), os.environ.get("PYTHONPATH", "")]))
     started = time.monotonic()
     done = subprocess.run([MPIRUN, "-n", "2", "--oversubscribe", sys.executable, *args], env=env, timeout=timeout,
@@ -243,6 +244,35 @@ def test_cli_resumes_a_one_process_run_on_two_ranks(mnist_dir, tmp_path):
                        tmp_path / "whole")
     assert_same_state(whole.model.state_dict(), run / "last.npz")
     assert [r["epoch"] for r in records(run)] == [1, 2]
+
+
+@needs_mpi
+@pytest.mark.parametrize("given", [None, 2])
+def test_ranks_divide_the_node_s_cores_unless_told(mnist_dir, tmp_path, given):
+    """Two ranks on one node, each allowed a thread per core: by default they split the cores, --threads wins."""
+    train_here(config(mnist_dir, limit=32), tmp_path / "warm")
+    cores, run = os.cpu_count(), tmp_path / "run"
+    threads = ["--threads", str(given)] if given else []
+    done, _ = mpirun(CLI + ["train", "lenet", "--data", "mnist", "--data-dir", str(mnist_dir), "--limit", "32",
+                            "--batch-size", "16", "--epochs", "1", "--distributed", "--out", str(run)] + threads,
+                     thread_ceiling=max(cores, 2))
+    assert done.returncode == 0, done.stdout + done.stderr
+    recorded = json.loads((run / "config.json").read_text())["threads"]
+    if given:
+        assert recorded == given and "share this node" not in done.stderr
+    else:
+        assert 1 <= recorded and 2 * recorded <= max(cores, 2), recorded
+        assert f"2 ranks share this node's {cores} cores: {recorded} kernel thread" in done.stderr, done.stderr
+
+
+def test_a_rank_s_threads_are_its_share_of_the_cores_it_may_use(monkeypatch):
+    from nbcnn.distributed import threads_per_rank
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert [threads_per_rank(n, 16) for n in (1, 2, 3, 16, 32)] == [16, 8, 5, 1, 1]
+    assert threads_per_rank(2, 4) == 4  # NUMBA_NUM_THREADS caps it
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)  # bound to one core by mpirun
+    assert threads_per_rank(2, 16) == 1
 
 
 @needs_mpi

@@ -20,8 +20,8 @@ class DataParallel:
     host memory.
     """
 
-    def __init__(self, collectives, sync_bn=False):
-        self.collectives, self.sync_bn = collectives, sync_bn
+    def __init__(self, collectives, sync_bn=False, local_ranks=1):
+        self.collectives, self.sync_bn, self.local_ranks = collectives, sync_bn, local_ranks
         self.rank, self.world_size = collectives.rank, collectives.world_size
         self.is_main = self.rank == 0
         self.example_positions = (self.rank, self.world_size)  # ShardedLoader's every world_size-th row, from rank

@@ -12,11 +12,12 @@ class SingleProcess:
     any(flag): whether the flag is set in any process (a stop request reaching some ranks only);
     reduce_evaluation(result): nbcnn.training.evaluate's result over every process's share;
     is_main: whether this process writes the run's files and reports progress;
+    local_ranks: how many processes of the run share this node (and its cores);
     example_positions: (start, step), row n of this process's training batches being example start + n·step of
     the global batch (the Trainer passes it to nbcnn.random.example_positions, which dropout reads).
     """
 
-    rank, world_size, is_main = 0, 1, True
+    rank, world_size, is_main, local_ranks = 0, 1, True, 1
     example_positions = (0, 1)
 
     def shard_train(self, loader):

@@ -46,6 +46,9 @@ class Reporter:
     def batch(self, done, batches, loss, accuracy, images_per_second):
         pass
 
+    def evaluate_batch(self, done, batches):
+        pass
+
     def end_epoch(self, record):
         pass
 
@@ -190,7 +193,8 @@ class Trainer:
 
     def _evaluate(self, tta):
         return self.strategy.reduce_evaluation(
-            evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device, tta))
+            evaluate(self.model, self.eval_loader, self.dataset.num_classes, self.config.device, tta,
+                     progress=self.reporter.evaluate_batch))
 
     def _finished(self):
         if self.config.iterations:
