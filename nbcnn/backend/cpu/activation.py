@@ -1,43 +1,58 @@
-"""Activations over flat views: one parallel pass, no temporaries."""
+"""Activations over flat views: one parallel pass, no temporaries (the math in backend/activation_math.py)."""
 import numpy as np
 from numba import njit, prange
 
+from .. import activation_math as math_
 
-# No fastmath on ReLU: it lets LLVM assume there is no NaN. NaN <= 0 is false, so a NaN passes forward, and its
-# gradient passes backward, as in PyTorch (whose ReLU backward tests `output <= 0`).
-@njit(parallel=True, cache=True)
-def _relu(x, y):
+_relu = njit(inline="always")(math_.relu)
+_relu_grad = njit(inline="always")(math_.relu_grad)
+_sigmoid = njit(inline="always")(math_.sigmoid)
+_sigmoid_grad = njit(inline="always")(math_.sigmoid_grad)
+_tanh_grad = njit(inline="always")(math_.tanh_grad)
+_gelu = njit(inline="always")(math_.gelu)
+_gelu_grad = njit(inline="always")(math_.gelu_grad)
+
+
+@njit(parallel=True, cache=True)  # no fastmath: a NaN must pass (activation_math.py)
+def _relu_map(x, y):
     for i in prange(x.size):
-        y[i] = 0 if x[i] <= 0 else x[i]
+        y[i] = _relu(x[i])
 
 
 @njit(parallel=True, cache=True)
-def _relu_grad(g, y, gx):
+def _relu_grad_map(g, y, gx):
     for i in prange(g.size):
-        gx[i] = 0 if y[i] <= 0 else g[i]
+        gx[i] = _relu_grad(g[i], y[i])
 
 
 @njit(parallel=True, cache=True)
-def _sigmoid(x, y):
+def _sigmoid_map(x, y):
     for i in prange(x.size):
-        v = x[i]
-        if v >= 0:  # two branches keep exp from overflowing
-            y[i] = 1 / (1 + np.exp(-v))
-        else:
-            e = np.exp(v)
-            y[i] = e / (1 + e)
+        y[i] = _sigmoid(x[i])
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def _sigmoid_grad(g, y, gx):
+def _sigmoid_grad_map(g, y, gx):
     for i in prange(g.size):
-        gx[i] = g[i] * y[i] * (1 - y[i])
+        gx[i] = _sigmoid_grad(g[i], y[i])
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def _tanh_grad(g, y, gx):
+def _tanh_grad_map(g, y, gx):
     for i in prange(g.size):
-        gx[i] = g[i] * (1 - y[i] * y[i])
+        gx[i] = _tanh_grad(g[i], y[i])
+
+
+@njit(parallel=True, cache=True)
+def _gelu_map(x, y):
+    for i in prange(x.size):
+        y[i] = _gelu(x[i])
+
+
+@njit(parallel=True, cache=True)
+def _gelu_grad_map(g, x, gx):
+    for i in prange(g.size):
+        gx[i] = _gelu_grad(g[i], x[i])
 
 
 def _unary(kernel, x):
@@ -47,27 +62,27 @@ def _unary(kernel, x):
     return y
 
 
-def _binary(kernel, g, y):
-    g = np.ascontiguousarray(g)
+def _binary(kernel, g, saved):
+    g, saved = np.ascontiguousarray(g), np.ascontiguousarray(saved)
     gx = np.empty_like(g)
-    kernel(g.reshape(-1), y.reshape(-1), gx.reshape(-1))
+    kernel(g.reshape(-1), saved.reshape(-1), gx.reshape(-1))
     return gx
 
 
 def relu_forward(x):
-    return _unary(_relu, x)
+    return _unary(_relu_map, x)
 
 
 def relu_backward(grad, y):
-    return _binary(_relu_grad, grad, y)
+    return _binary(_relu_grad_map, grad, y)
 
 
 def sigmoid_forward(x):
-    return _unary(_sigmoid, x)
+    return _unary(_sigmoid_map, x)
 
 
 def sigmoid_backward(grad, y):
-    return _binary(_sigmoid_grad, grad, y)
+    return _binary(_sigmoid_grad_map, grad, y)
 
 
 def tanh_forward(x):
@@ -75,4 +90,13 @@ def tanh_forward(x):
 
 
 def tanh_backward(grad, y):
-    return _binary(_tanh_grad, grad, y)
+    return _binary(_tanh_grad_map, grad, y)
+
+
+def gelu_forward(x):
+    return _unary(_gelu_map, x)
+
+
+def gelu_backward(grad, x):
+    """grad · gelu'(x), where x is the forward's input."""
+    return _binary(_gelu_grad_map, grad, x)
