@@ -1,6 +1,7 @@
 """Shape formulas, used by every layer and by the summary: one place where output sizes are decided.
 
-out = ⌊(n + 2p − f)/s⌋ + 1 for convolution and pooling alike. Every check raises ShapeError (a ValueError)
+out = ⌊(n + 2p − f)/s⌋ + 1 for convolution and pooling alike; a pool in ceil_mode rounds up instead, as PyTorch
+does (pool_output_size). Every check raises ShapeError (a ValueError)
 naming the layer, the input shape and the offending values before any kernel runs.
 """
 import operator
@@ -24,6 +25,15 @@ def conv_output_size(n, f, p, s):
     return (n + 2 * p - f) // s + 1
 
 
+def pool_output_size(n, f, p, s, ceil_mode=False):
+    """⌊(n + 2p − f)/s⌋ + 1, or in ceil_mode ⌈(n + 2p − f)/s⌉ + 1 less a last window that would start in the
+    right padding or beyond: PyTorch keeps only windows that start inside the input or its left padding."""
+    if not ceil_mode:
+        return conv_output_size(n, f, p, s)
+    out = -(-(n + 2 * p - f) // s) + 1
+    return out - 1 if (out - 1) * s >= n + p else out
+
+
 def same_padding(f):
     """The padding that keeps the size at stride 1: (f − 1)/2, defined for odd f."""
     if f % 2 == 0:
@@ -40,11 +50,11 @@ def resolve_padding(padding, kernel):
     return pair(padding, "padding")
 
 
-def window_output_shape(input_shape, kernel, stride, padding):
+def window_output_shape(input_shape, kernel, stride, padding, ceil_mode=False):
     """(N, C, OH, OW) of a window sliding over (N, C, H, W), for kernels that were checked already."""
     n, c, h, w = input_shape
-    return (n, c, conv_output_size(h, kernel[0], padding[0], stride[0]),
-            conv_output_size(w, kernel[1], padding[1], stride[1]))
+    return (n, c, pool_output_size(h, kernel[0], padding[0], stride[0], ceil_mode),
+            pool_output_size(w, kernel[1], padding[1], stride[1], ceil_mode))
 
 
 def conv2d_output_shape(layer, input_shape, out_channels, kernel, stride, padding, in_channels=None):
@@ -56,14 +66,14 @@ def conv2d_output_shape(layer, input_shape, out_channels, kernel, stride, paddin
     return (n, out_channels, oh, ow)
 
 
-def pool2d_output_shape(layer, input_shape, kernel, stride, padding):
+def pool2d_output_shape(layer, input_shape, kernel, stride, padding, ceil_mode=False):
     """(N, C, OH, OW) of a pooling window; padding may be at most half the kernel, as in PyTorch."""
     n, c, h, w = _four_dims(layer, input_shape)
     for p, f in zip(padding, kernel):
         if p > f // 2:
             raise ShapeError(f"{layer}: padding {padding} must be at most half the kernel size {kernel} "
                              f"(input shape {tuple(input_shape)})")
-    oh, ow = _window_output(layer, input_shape, (h, w), kernel, stride, padding)
+    oh, ow = _window_output(layer, input_shape, (h, w), kernel, stride, padding, ceil_mode)
     return (n, c, oh, ow)
 
 
@@ -149,10 +159,10 @@ def _four_dims(layer, input_shape):
     return input_shape
 
 
-def _window_output(layer, input_shape, size, kernel, stride, padding):
+def _window_output(layer, input_shape, size, kernel, stride, padding, ceil_mode=False):
     def where():  # the message is built only for an error: every forward pass checks its shapes
         return f"{layer}: input shape {tuple(input_shape)}, kernel {tuple(kernel)}, stride {tuple(stride)}, " \
-               f"padding {tuple(padding)}"
+               f"padding {tuple(padding)}" + (", ceil_mode" if ceil_mode else "")
 
     if min(kernel) < 1:
         raise ShapeError(f"{where()}: kernel size must be at least 1")
@@ -160,7 +170,7 @@ def _window_output(layer, input_shape, size, kernel, stride, padding):
         raise ShapeError(f"{where()}: stride must be at least 1")
     if min(padding) < 0:
         raise ShapeError(f"{where()}: padding must not be negative")
-    out = tuple(conv_output_size(n, f, p, s) for n, f, p, s in zip(size, kernel, padding, stride))
+    out = tuple(pool_output_size(n, f, p, s, ceil_mode) for n, f, p, s in zip(size, kernel, padding, stride))
     if min(out) < 1:
         raise ShapeError(f"{where()}: output size {out} is below 1 (input too small for this layer)")
     return out

@@ -122,7 +122,7 @@ def _linear(m, name, x):
 
 
 def _pool(m, name, x):
-    return shapes.pool2d_output_shape(name, x, m.kernel_size, m.stride, m.padding), 0
+    return shapes.pool2d_output_shape(name, x, m.kernel_size, m.stride, m.padding, m.ceil_mode), 0
 
 
 def _global_pool(m, name, x):

@@ -124,3 +124,62 @@ def test_a_nan_anywhere_in_a_window_is_its_maximum_and_takes_its_gradient(kernel
         with nbcnn.no_grad():  # the record-free path of windows 3 wide
             values = F.max_pool2d(nbcnn.tensor(x), kernel, stride, padding).numpy()
         np.testing.assert_array_equal(values, y.numpy(), err_msg=f"NaN at {place}, no record")
+
+
+# ---------------------------------------------------------------- ceil_mode
+CEIL_CASES = [  # kernel, stride, padding, H, W: a cut last window, the start-inside rule, GoogLeNet's pools
+    ((3, 3), (2, 2), (0, 0), 8, 7),
+    ((2, 2), (2, 2), (0, 0), 5, 7),   # 2×2/2 on odd sizes: the last window is one pixel wide
+    ((2, 2), (2, 2), (1, 1), 5, 4),   # ⌈5/2⌉ + 1 = 4 windows, the fourth would start in the right padding: 3
+    ((3, 2), (2, 3), (1, 0), 6, 8),
+    ((3, 3), (1, 1), (1, 1), 5, 6),   # the Inception branch pool: ceil_mode changes nothing at stride 1
+]
+
+
+def windows_kept(n, k, s, p):
+    """PyTorch's ceil_mode counted window by window: windows are added until one reaches the padded input's end,
+    and a window is kept only if it starts inside the input or its left padding."""
+    count, start = 0, -p
+    while start < n:
+        count += 1
+        if start + k >= n + p:
+            break
+        start += s
+    return count
+
+
+@pytest.mark.parametrize("k, s, p", [(2, 2, 0), (3, 2, 0), (3, 2, 1), (2, 2, 1), (3, 3, 1), (4, 3, 2), (5, 2, 2)])
+def test_ceil_mode_output_size_counts_the_kept_windows(k, s, p):
+    from nbcnn.shapes import pool_output_size
+    for n in range(max(1, k - 2 * p), 20):
+        assert pool_output_size(n, k, p, s, ceil_mode=True) == windows_kept(n, k, s, p), n
+
+
+@pytest.mark.parametrize("kernel, stride, padding, h, w", CEIL_CASES)
+def test_ceil_mode_pools_match_pytorch(kernel, stride, padding, h, w):
+    torch = pytest.importorskip("torch")
+    x = distinct_input((2, 3, h, w), 7)
+    for ours, theirs in [(F.max_pool2d, torch.nn.functional.max_pool2d),
+                         (F.avg_pool2d, torch.nn.functional.avg_pool2d)]:
+        want = theirs(torch.tensor(x), kernel, stride, padding, ceil_mode=True).numpy()
+        y = ours(nbcnn.tensor(x, requires_grad=True), kernel, stride, padding, ceil_mode=True).numpy()
+        with nbcnn.no_grad():  # max pooling's record-free path
+            values = ours(nbcnn.tensor(x), kernel, stride, padding, ceil_mode=True).numpy()
+        np.testing.assert_allclose(y, want, rtol=1e-12, err_msg=ours.__name__)
+        np.testing.assert_allclose(values, want, rtol=1e-12, err_msg=ours.__name__)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, h, w", CEIL_CASES)
+def test_ceil_mode_gradients(kernel, stride, padding, h, w):
+    x = distinct_input((1, 2, h, w), 8)
+    check_gradients(lambda x: F.max_pool2d(x, kernel, stride, padding, ceil_mode=True), x, eps=1e-4)
+    check_gradients(lambda x: F.avg_pool2d(x, kernel, stride, padding, ceil_mode=True), x)
+
+
+def test_ceil_mode_in_the_layer_and_its_errors():
+    layer = nbcnn.nn.MaxPool2d(3, 2, ceil_mode=True)
+    assert layer(nbcnn.zeros(1, 1, 8, 8)).shape == (1, 1, 4, 4)  # 3 without ceil_mode
+    assert "ceil_mode=True" in repr(layer)
+    assert F.max_pool2d(nbcnn.zeros(1, 1, 2, 2), 3, 2, ceil_mode=True).shape == (1, 1, 1, 1)  # as PyTorch
+    with pytest.raises(ValueError, match=r"padding \(0, 0\), ceil_mode: output size \(0, 0\)"):
+        F.max_pool2d(nbcnn.zeros(1, 1, 1, 1), 3, 2, ceil_mode=True)

@@ -1,5 +1,5 @@
 """Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
-`cuda.jit(device=True)` on CUDA), so max pooling's tie rule and the softmax cannot drift between devices. The CPU's
+`cuda.jit(device=True)` on CUDA), so max pooling's tie rule, average pooling's divisor and the softmax cannot drift between devices. The CPU's
 2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the tie and NaN rules
 for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`(v > m) | (v != v)`, without the
 branch of `or`) costs one more compare, and without it a diverging network's NaN vanishes into a plausible number."""
@@ -17,6 +17,12 @@ def window_max(x, i, ch, y0, x0, kh, kw):
             if (v > best) | (v != v) | (where < 0):
                 best, where = v, (y0 + ky) * w + x0 + kx
     return best, where
+
+
+def window_area(y0, x0, kh, kw, h_padded, w_padded):
+    """Average pooling's divisor for the window at (y0, x0): kh·kw, padding included, except that a ceil_mode
+    window hanging past the padded image counts only its part inside (PyTorch's count_include_pad=True)."""
+    return (min(y0 + kh, h_padded) - y0) * (min(x0 + kw, w_padded) - x0)
 
 
 def softmax_row(logits, i, probs):

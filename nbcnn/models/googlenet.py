@@ -5,8 +5,8 @@ Each Inception block concatenates four branches along channels: 1×1; 1×1 → 3
 branch3_kernel=5 gives the paper's 5×5. Every convolution is followed by batch norm (eps 1e-3) and ReLU
 (BasicConv2d), as torchvision does.
 
-torchvision pools with ceil_mode=True, which nbcnn lacks; padding 1 on the 3×3/2 pools gives the same sizes
-(112 → 56 → 28 → 14) at 224×224 and on any even size, though windows sit one pixel to the left. The small
+Its pools round their output size up (ceil_mode=True), as torchvision's do, so torchvision's weights give
+torchvision's outputs: 112 → 56 → 28 → 14 → 7 at 224×224, the last window of a row cut by the image's edge. The small
 variant (CIFAR) has a 3×3/1 stem and drops the first two pools, so a 32×32 input meets inception3a at 32×32.
 """
 from .. import nn
@@ -42,7 +42,8 @@ class Inception(nn.Module):
         self.branch2 = nn.Sequential(BasicConv2d(in_channels, ch3x3red, 1), BasicConv2d(ch3x3red, ch3x3, 3, padding=1))
         self.branch3 = nn.Sequential(BasicConv2d(in_channels, ch5x5red, 1),
                                      BasicConv2d(ch5x5red, ch5x5, branch3_kernel, padding="same"))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, padding=1), BasicConv2d(in_channels, pool_proj, 1))
+        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, padding=1, ceil_mode=True),
+                                     BasicConv2d(in_channels, pool_proj, 1))
 
     def forward(self, x):
         return cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
@@ -61,15 +62,15 @@ class GoogLeNet(nn.Module):
             self.conv1 = BasicConv2d(in_channels, 64, 3, padding=1)
         else:
             self.conv1 = BasicConv2d(in_channels, 64, 7, stride=2, padding=3)
-        self.maxpool1 = Identity() if small else nn.MaxPool2d(3, 2, padding=1)
+        self.maxpool1 = Identity() if small else nn.MaxPool2d(3, 2, ceil_mode=True)
         self.conv2 = BasicConv2d(64, 64, 1)
         self.conv3 = BasicConv2d(64, 192, 3, padding=1)
-        self.maxpool2 = Identity() if small else nn.MaxPool2d(3, 2, padding=1)
+        self.maxpool2 = Identity() if small else nn.MaxPool2d(3, 2, ceil_mode=True)
         self.inception3a, self.inception3b = inception("3a"), inception("3b")
-        self.maxpool3 = nn.MaxPool2d(3, 2, padding=1)
+        self.maxpool3 = nn.MaxPool2d(3, 2, ceil_mode=True)
         self.inception4a, self.inception4b, self.inception4c = inception("4a"), inception("4b"), inception("4c")
         self.inception4d, self.inception4e = inception("4d"), inception("4e")
-        self.maxpool4 = nn.MaxPool2d(2, 2)
+        self.maxpool4 = nn.MaxPool2d(2, 2, ceil_mode=True)
         self.inception5a, self.inception5b = inception("5a"), inception("5b")
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(dropout)

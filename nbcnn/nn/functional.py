@@ -18,14 +18,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     return ops.Conv2d.apply(input, weight, bias, stride=stride, padding=padding)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0):
-    kernel, stride, padding = _pool_geometry("max_pool2d", input, kernel_size, stride, padding)
-    return ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding)
+def max_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False):
+    kernel, stride, padding = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, ceil_mode)
+    return ops.MaxPool2d.apply(input, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0):
-    kernel, stride, padding = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding)
-    return ops.AvgPool2d.apply(input, kernel=kernel, stride=stride, padding=padding)
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False):
+    """Padding counts as zeros in the average; a ceil_mode window hanging past the padding divides by the part
+    inside it (PyTorch's count_include_pad=True)."""
+    kernel, stride, padding = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding, ceil_mode)
+    return ops.AvgPool2d.apply(input, kernel=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode))
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -121,11 +123,11 @@ def flatten(input, start_dim=1):
     return input.flatten(start_dim)
 
 
-def _pool_geometry(layer, input, kernel_size, stride, padding):
+def _pool_geometry(layer, input, kernel_size, stride, padding, ceil_mode):
     kernel = shapes.pair(kernel_size, "kernel_size")
     stride = kernel if stride is None else shapes.pair(stride, "stride")
     padding = shapes.pair(padding, "padding")
-    shapes.pool2d_output_shape(layer, input.shape, kernel, stride, padding)
+    shapes.pool2d_output_shape(layer, input.shape, kernel, stride, padding, ceil_mode)
     return kernel, stride, padding
 
 

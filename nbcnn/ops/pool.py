@@ -5,8 +5,9 @@ from ..function import Function
 class MaxPool2d(Function):
     """Ties send the whole gradient to the first maximal element of the window, in row-major order."""
 
-    def forward(self, x, kernel, stride, padding):
-        y, argmax = self.backend.max_pool2d_forward(x, kernel, stride, padding, record=self.needs_input_grad[0])
+    def forward(self, x, kernel, stride, padding, ceil_mode):
+        y, argmax = self.backend.max_pool2d_forward(x, kernel, stride, padding, ceil_mode,
+                                                    record=self.needs_input_grad[0])
         self.save_for_backward(argmax, x.shape)
         return y
 
@@ -16,11 +17,12 @@ class MaxPool2d(Function):
 
 
 class AvgPool2d(Function):
-    """Padding counts as zeros in the average (PyTorch's count_include_pad=True)."""
+    """Padding counts as zeros in the average (PyTorch's count_include_pad=True); the backward pass reads ceil_mode's
+    extra windows from the gradient's shape."""
 
-    def forward(self, x, kernel, stride, padding):
+    def forward(self, x, kernel, stride, padding, ceil_mode):
         self.save_for_backward(x.shape, kernel, stride, padding)
-        return self.backend.avg_pool2d_forward(x, kernel, stride, padding)
+        return self.backend.avg_pool2d_forward(x, kernel, stride, padding, ceil_mode)
 
     def backward(self, grad):
         x_shape, kernel, stride, padding = self.saved

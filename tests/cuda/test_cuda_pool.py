@@ -8,6 +8,8 @@ rng = np.random.default_rng(5)
 
 # (kernel, stride, padding): tiling, overlapping windows, padding, rectangular, gaps between windows
 CASES = [((2, 2), (2, 2), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((3, 2), (2, 1), (1, 0)), ((2, 2), (3, 3), (0, 0))]
+# on 6×7: a cut last column, a cut last row, and a fourth window dropped for starting in the right padding
+CEIL_CASES = [((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (0, 0)), ((2, 2), (2, 2), (1, 1))]
 
 
 def _distinct(shape):
@@ -15,13 +17,13 @@ def _distinct(shape):
     return rng.permutation(np.prod(shape)).reshape(shape) / 7.0
 
 
-def _max_pool_both(x, kernel, stride, padding):
+def _max_pool_both(x, kernel, stride, padding, ceil_mode=False):
     """Forward and backward (a random gradient) on each backend with its own record of the maxima: the record is
     private to a backend (the CPU keeps a 2×2 window's maximum as its place in the window, one byte)."""
-    g = rng.standard_normal(window_output_shape(x.shape, kernel, stride, padding))
-    y_cpu, record = cpu.max_pool2d_forward(x, kernel, stride, padding)
+    g = rng.standard_normal(window_output_shape(x.shape, kernel, stride, padding, ceil_mode))
+    y_cpu, record = cpu.max_pool2d_forward(x, kernel, stride, padding, ceil_mode)
     gx_cpu = cpu.max_pool2d_backward(g, record, x.shape)
-    y_gpu, record = gpu.max_pool2d_forward(gpu.asarray(x), kernel, stride, padding)
+    y_gpu, record = gpu.max_pool2d_forward(gpu.asarray(x), kernel, stride, padding, ceil_mode)
     gx_gpu = gpu.max_pool2d_backward(gpu.asarray(g), record, x.shape)
     return (to_host(y_gpu), to_host(gx_gpu)), (y_cpu, gx_cpu)
 
@@ -38,10 +40,24 @@ def test_max_pool_ties_keep_the_first_element():
     assert np.count_nonzero(want[1]) == 4 and np.all(want[1][0, 0, ::2, ::2] != 0)  # each window's first element
 
 
+@pytest.mark.parametrize("kernel, stride, padding", CEIL_CASES, ids=str)
+def test_max_pool_ceil_mode(kernel, stride, padding):
+    got, want = _max_pool_both(_distinct((1, 2, 6, 7)), kernel, stride, padding, ceil_mode=True)
+    assert_close(got, want, rtol=1e-12)
+
+
 @pytest.mark.parametrize("kernel, stride, padding", CASES, ids=str)
 def test_avg_pool(kernel, stride, padding):
     x = rng.standard_normal((2, 3, 6, 5))
     y = check("avg_pool2d_forward", x, kernel, stride, padding)
+    check("avg_pool2d_backward", rng.standard_normal(y.shape), x.shape, kernel, stride, padding)
+
+
+@pytest.mark.parametrize("kernel, stride, padding", CEIL_CASES, ids=str)
+def test_avg_pool_ceil_mode(kernel, stride, padding):
+    """The cut last windows divide by their part inside the padded image, in the gathering backward pass too."""
+    x = rng.standard_normal((1, 2, 6, 7))
+    y = check("avg_pool2d_forward", x, kernel, stride, padding, True)
     check("avg_pool2d_backward", rng.standard_normal(y.shape), x.shape, kernel, stride, padding)
 
 

@@ -3,9 +3,10 @@ import numpy as np
 from numba import njit, prange
 
 from ...shapes import window_output_shape
-from ..window_math import window_max
+from ..window_math import window_area, window_max
 
 _window_max = njit(inline="always")(window_max)
+_window_area = njit(inline="always")(window_area)
 
 
 @njit(parallel=True, cache=True)
@@ -182,7 +183,6 @@ def _max_pool_grad(gy, argmax, gx):
 def _avg_pool(x, kh, kw, sh, sw, ph, pw, y):
     n, c, h, w = x.shape
     oh, ow = y.shape[2], y.shape[3]
-    inv = 1.0 / (kh * kw)
     for t in prange(n * c):
         i, ch = t // c, t % c
         for oy in range(oh):
@@ -193,14 +193,13 @@ def _avg_pool(x, kh, kw, sh, sw, ph, pw, y):
                 for ky in range(max(0, -y0), min(kh, h - y0)):
                     for kx in range(max(0, -x0), min(kw, w - x0)):
                         s += x[i, ch, y0 + ky, x0 + kx]
-                y[i, ch, oy, ox] = s * inv
+                y[i, ch, oy, ox] = s / _window_area(y0, x0, kh, kw, h + ph, w + pw)
 
 
 @njit(parallel=True, cache=True)
 def _avg_pool_grad(gy, kh, kw, sh, sw, ph, pw, gx):
     n, c, h, w = gx.shape
     oh, ow = gy.shape[2], gy.shape[3]
-    inv = 1.0 / (kh * kw)
     for t in prange(n * c):
         i, ch = t // c, t % c
         gx[i, ch] = 0
@@ -208,19 +207,21 @@ def _avg_pool_grad(gy, kh, kw, sh, sw, ph, pw, gx):
             y0 = oy * sh - ph
             for ox in range(ow):
                 x0 = ox * sw - pw
-                g = gy[i, ch, oy, ox] * inv
+                g = gy[i, ch, oy, ox] / _window_area(y0, x0, kh, kw, h + ph, w + pw)
                 for ky in range(max(0, -y0), min(kh, h - y0)):
                     for kx in range(max(0, -x0), min(kw, w - x0)):
                         gx[i, ch, y0 + ky, x0 + kx] += g
 
 
-def max_pool2d_forward(x, kernel, stride, padding, record=True):
+def max_pool2d_forward(x, kernel, stride, padding, ceil_mode=False, record=True):
     """-> (y, record): the record, which only max_pool2d_backward reads, holds each maximum's flat index into
     its input plane (int32), or for 2×2 windows at stride 2 its place in the window (int8); None when record is
-    False (no gradient wanted)."""
-    shape = window_output_shape(x.shape, kernel, stride, padding)
+    False (no gradient wanted). ceil_mode's extra windows are cut by the image's edge, which every loop but the
+    2×2 one handles."""
+    shape = window_output_shape(x.shape, kernel, stride, padding, ceil_mode)
     y = np.empty(shape, x.dtype)
-    if tuple(kernel) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0):
+    whole = 2 * shape[2] <= x.shape[2] and 2 * shape[3] <= x.shape[3]
+    if tuple(kernel) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and whole:
         code = np.empty(shape, np.int8)
         _max_pool_2x2(x, y, code)  # 6× faster than the general loop on LeNet-5's first pool; a byte per window
         return y, (code if record else None)
@@ -244,8 +245,8 @@ def max_pool2d_backward(grad, argmax, x_shape):
     return gx
 
 
-def avg_pool2d_forward(x, kernel, stride, padding):
-    y = np.empty(window_output_shape(x.shape, kernel, stride, padding), x.dtype)
+def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode=False):
+    y = np.empty(window_output_shape(x.shape, kernel, stride, padding, ceil_mode), x.dtype)
     _avg_pool(x, *kernel, *stride, *padding, y)
     return y
 

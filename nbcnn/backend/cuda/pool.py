@@ -8,12 +8,13 @@ window geometry), so it scatters with atomic adds; where windows overlap, the or
 from numba import cuda
 
 from ...shapes import window_output_shape
-from ..window_math import window_max
+from ..window_math import window_area, window_max
 from .arrays import empty, flat, run_flat, zeros
 from .reduce import reduce
 
 
 _window_max = cuda.jit(device=True)(window_max)
+_window_area = cuda.jit(device=True)(window_area)
 
 
 @cuda.jit(device=True)
@@ -47,7 +48,6 @@ def _max_pool_grad(gy, argmax, gx):
 def _avg_pool(x, kh, kw, sh, sw, ph, pw, y):
     _, c, h, w = x.shape
     oh, ow = y.shape[2], y.shape[3]
-    inv = 1.0 / (kh * kw)
     for t in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         ox, oy, ch, i = t % ow, t // ow % oh, t // (ow * oh) % c, t // (ow * oh * c)
         y0, x0 = oy * sh - ph, ox * sw - pw
@@ -55,14 +55,13 @@ def _avg_pool(x, kh, kw, sh, sw, ph, pw, y):
         for ky in range(max(0, -y0), min(kh, h - y0)):
             for kx in range(max(0, -x0), min(kw, w - x0)):
                 s += x[i, ch, y0 + ky, x0 + kx]
-        y[i, ch, oy, ox] = s * inv
+        y[i, ch, oy, ox] = s / _window_area(y0, x0, kh, kw, h + ph, w + pw)
 
 
 @cuda.jit
 def _avg_pool_grad(gy, kh, kw, sh, sw, ph, pw, gx):
     _, c, h, w = gx.shape
     oh, ow = gy.shape[2], gy.shape[3]
-    inv = 1.0 / (kh * kw)
     for t in range(cuda.grid(1), gx.size, cuda.gridsize(1)):
         xx, yy, ch, i = t % w, t // w % h, t // (w * h) % c, t // (w * h * c)
         oy0, oy1 = _windows(yy, ph, kh, sh, oh)
@@ -70,7 +69,7 @@ def _avg_pool_grad(gy, kh, kw, sh, sw, ph, pw, gx):
         s = 0.0
         for oy in range(oy0, oy1):
             for ox in range(ox0, ox1):
-                s += gy[i, ch, oy, ox] * inv
+                s += gy[i, ch, oy, ox] / _window_area(oy * sh - ph, ox * sw - pw, kh, kw, h + ph, w + pw)
         gx[i, ch, yy, xx] = s
 
 
@@ -81,8 +80,8 @@ def _spread(g, plane, scale, gx):
         gx[t] = g[t // plane] * scale
 
 
-def max_pool2d_forward(x, kernel, stride, padding, record=True):
-    shape = window_output_shape(x.shape, kernel, stride, padding)
+def max_pool2d_forward(x, kernel, stride, padding, ceil_mode=False, record=True):
+    shape = window_output_shape(x.shape, kernel, stride, padding, ceil_mode)  # window_max cuts ceil_mode's windows
     y, argmax = empty(shape, x.dtype), empty(shape, "int32")  # argmax: flat index into the input plane
     run_flat(_max_pool, y.size, x, *kernel, *stride, *padding, y, argmax)
     return y, (argmax if record else None)  # one kernel for both: without a record the index is dropped
@@ -94,8 +93,8 @@ def max_pool2d_backward(grad, argmax, x_shape):
     return gx
 
 
-def avg_pool2d_forward(x, kernel, stride, padding):
-    y = empty(window_output_shape(x.shape, kernel, stride, padding), x.dtype)
+def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode=False):
+    y = empty(window_output_shape(x.shape, kernel, stride, padding, ceil_mode), x.dtype)
     run_flat(_avg_pool, y.size, x, *kernel, *stride, *padding, y)
     return y
 
