@@ -1,6 +1,6 @@
 """Every registry model against the same network written here in torch.nn, independently of nbcnn's code:
-torchvision's layout and parameter names for the ImageNet variants (AlexNet, VGG-16, ResNet-18/34, GoogLeNet
-without auxiliary heads), the small variants and the CIFAR networks as the model files' docstrings describe them.
+torchvision's layout and parameter names for the ImageNet variants (AlexNet, VGG-16/19, ResNet-18/34/50/101/152,
+GoogLeNet without auxiliary heads), the small variants and the CIFAR networks as the model files' docstrings describe them.
 
 Weights go from torch's state_dict into nbcnn's by name (strict: every name must match), then one training-mode
 pass (batch statistics, dropout at p=0) must give the same logits, the same gradient for every parameter and the
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import nbcnn
-from nbcnn.models import build_model, list_models
+from nbcnn.models import MODELS, build_model, list_models
 
 torch = pytest.importorskip("torch")
 tnn, tF = torch.nn, torch.nn.functional
@@ -53,15 +53,16 @@ class AlexNet(tnn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
-# ---------------------------------------------------------------- VGG-16 (torchvision.models.vgg16 / vgg16_bn)
+# ---------------------------------------------------------------- VGG-16/19 (torchvision.models.vgg16 / vgg19 / _bn)
 VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"]
 
 
 class VGG16(tnn.Module):
-    def __init__(self, classes, small=False, batch_norm=False, dropout=0.0):
+    def __init__(self, classes, small=False, batch_norm=False, dropout=0.0, cfg=VGG16_CFG):
         super().__init__()
         layers, c = [], 3
-        for v in VGG16_CFG:
+        for v in cfg:
             if v == "M":
                 layers += [tnn.MaxPool2d(kernel_size=2, stride=2)]
             else:
@@ -83,8 +84,10 @@ class VGG16(tnn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
-# ---------------------------------------------------------------- ResNet-18/34 (torchvision.models.resnet)
+# ---------------------------------------------------------------- ResNet-18/34/50/101/152 (torchvision.models.resnet)
 class BasicBlock(tnn.Module):
+    expansion = 1
+
     def __init__(self, inplanes, planes, stride=1, downsample=None):
         super().__init__()
         self.conv1 = tnn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
@@ -101,9 +104,33 @@ class BasicBlock(tnn.Module):
         return self.relu(out + identity)
 
 
-class ResNet(tnn.Module):
-    def __init__(self, layers, classes, small=False):
+class Bottleneck(tnn.Module):
+    """torchvision's (ResNet v1.5): the stride sits in the 3×3 convolution."""
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
         super().__init__()
+        self.conv1 = tnn.Conv2d(inplanes, planes, kernel_size=1, stride=1, bias=False)
+        self.bn1 = tnn.BatchNorm2d(planes)
+        self.conv2 = tnn.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn2 = tnn.BatchNorm2d(planes)
+        self.conv3 = tnn.Conv2d(planes, planes * self.expansion, kernel_size=1, stride=1, bias=False)
+        self.bn3 = tnn.BatchNorm2d(planes * self.expansion)
+        self.relu = tnn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + identity)
+
+
+class ResNet(tnn.Module):
+    def __init__(self, layers, classes, small=False, block=BasicBlock):
+        super().__init__()
+        self.block = block
         self.inplanes = 64
         if small:  # 3×3/1 stem, no max pool
             self.conv1 = tnn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
@@ -117,16 +144,16 @@ class ResNet(tnn.Module):
         self.layer3 = self._make_layer(256, layers[2], stride=2)
         self.layer4 = self._make_layer(512, layers[3], stride=2)
         self.avgpool = tnn.AdaptiveAvgPool2d((1, 1))
-        self.fc = tnn.Linear(512, classes)
+        self.fc = tnn.Linear(512 * block.expansion, classes)
 
     def _make_layer(self, planes, blocks, stride=1):
-        downsample = None
-        if stride != 1 or self.inplanes != planes:
-            downsample = tnn.Sequential(tnn.Conv2d(self.inplanes, planes, 1, stride, bias=False),
-                                        tnn.BatchNorm2d(planes))
-        layers = [BasicBlock(self.inplanes, planes, stride, downsample)]
-        self.inplanes = planes
-        layers += [BasicBlock(planes, planes) for _ in range(1, blocks)]
+        downsample, width = None, planes * self.block.expansion
+        if stride != 1 or self.inplanes != width:
+            downsample = tnn.Sequential(tnn.Conv2d(self.inplanes, width, 1, stride, bias=False),
+                                        tnn.BatchNorm2d(width))
+        layers = [self.block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = width
+        layers += [self.block(width, planes) for _ in range(1, blocks)]
         return tnn.Sequential(*layers)
 
     def forward(self, x):
@@ -164,15 +191,11 @@ class Inception(tnn.Module):
 
 
 class GoogLeNet(tnn.Module):
-    """ceil_mode=True is torchvision; False puts nbcnn's documented stand-in (padding 1, no ceil) in its place."""
-
-    def __init__(self, classes, small=False, ceil_mode=True, dropout=0.0):
+    def __init__(self, classes, small=False, dropout=0.0):
         super().__init__()
 
         def pool(k, s):
-            if ceil_mode:
-                return tnn.MaxPool2d(k, stride=s, ceil_mode=True)
-            return tnn.MaxPool2d(k, stride=s, padding=1 if k == 3 else 0)
+            return tnn.MaxPool2d(k, stride=s, ceil_mode=True)
 
         if small:  # 3×3/1 stem, the first two pools dropped
             self.conv1 = BasicConv2d(3, 64, kernel_size=3, stride=1, padding=1)
@@ -278,10 +301,6 @@ class FastNet(tnn.Module):
 
 
 # ---------------------------------------------------------------- the cases
-GOOGLENET_CEIL = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="nbcnn's GoogLeNet pools 3×3/2 with padding 1 where torchvision uses ceil_mode=True (same sizes, "
-           "windows one pixel to the left: different values); see issue 17")
 CASES = [
     # id, nbcnn name, options, torch model, input (C, H, W)
     ("lenet", "lenet", {}, lambda: LeNet5(1, 10, 2, tnn.ReLU, tnn.MaxPool2d), (1, 28, 28)),
@@ -298,15 +317,23 @@ CASES = [
     ("resnet18-imagenet", "resnet18", {}, lambda: ResNet((2, 2, 2, 2), 10), (3, 96, 96)),
     ("resnet34-small", "resnet34", {}, lambda: ResNet((3, 4, 6, 3), 10, small=True), (3, 32, 32)),
     ("resnet34-imagenet", "resnet34", {}, lambda: ResNet((3, 4, 6, 3), 10), (3, 96, 96)),
-    pytest.param("googlenet-small", "googlenet", dict(dropout=0.0), lambda: GoogLeNet(10, small=True),
-                 (3, 32, 32), marks=GOOGLENET_CEIL),
-    pytest.param("googlenet-imagenet", "googlenet", dict(dropout=0.0), lambda: GoogLeNet(10), (3, 96, 96),
-                 marks=GOOGLENET_CEIL),
-    # everything but the pools, with nbcnn's documented stand-in for ceil_mode in the torch model
-    ("googlenet-small-padded-pools", "googlenet", dict(dropout=0.0),
-     lambda: GoogLeNet(10, small=True, ceil_mode=False), (3, 32, 32)),
-    ("googlenet-imagenet-padded-pools", "googlenet", dict(dropout=0.0), lambda: GoogLeNet(10, ceil_mode=False),
-     (3, 96, 96)),
+    ("resnet50-small", "resnet50", {}, lambda: ResNet((3, 4, 6, 3), 10, small=True, block=Bottleneck), (3, 16, 16)),
+    ("resnet50-imagenet", "resnet50", dict(variant="imagenet"), lambda: ResNet((3, 4, 6, 3), 10, block=Bottleneck),
+     (3, 64, 64)),
+    # the deeper two differ from ResNet-50 only in block counts; ImageNet stem, 33 px (odd sizes through every
+    # stride) to keep 60 M float64 weights' passes short
+    ("resnet101-imagenet", "resnet101", dict(variant="imagenet"),
+     lambda: ResNet((3, 4, 23, 3), 10, block=Bottleneck), (3, 33, 33)),
+    ("resnet152-imagenet", "resnet152", dict(variant="imagenet"),
+     lambda: ResNet((3, 8, 36, 3), 10, block=Bottleneck), (3, 33, 33)),
+    ("vgg19-small", "vgg19", dict(dropout=0.0), lambda: VGG16(10, small=True, batch_norm=True, cfg=VGG19_CFG),
+     (3, 32, 32)),
+    pytest.param("vgg19-imagenet", "vgg19", dict(dropout=0.0), lambda: VGG16(10, cfg=VGG19_CFG), (3, 224, 224),
+                 marks=pytest.mark.slow),
+    # sizes where every ceil_mode pool has a cut last window, one more than without ceil_mode
+    # (30 px: 30 → 15 → 8; 80 px: 40 → 20 → 10 → 5 → 3)
+    ("googlenet-small", "googlenet", dict(dropout=0.0), lambda: GoogLeNet(10, small=True), (3, 30, 30)),
+    ("googlenet-imagenet", "googlenet", dict(dropout=0.0, variant="imagenet"), lambda: GoogLeNet(10), (3, 80, 80)),
     *[(f"{name}{'-B' if shortcut == 'B' else ''}", name, {"shortcut": shortcut} if shortcut else {},
        (lambda d=int("".join(filter(str.isdigit, name))), s=shortcut: CifarResNet(d, 10, s)), (3, 32, 32))
       for name, shortcut in [("resnet20", "B"), ("resnet32", "A"), ("resnet44", "A"), ("resnet56", "A"),
@@ -381,3 +408,44 @@ def test_model_matches_pytorch(case, name, options, make_torch, shape):
     grads = [v for k, v in worst.items() if k != "logits"]
     print(f"\n{case}: logits max abs {worst['logits'][0]:.2e} rel {worst['logits'][1]:.2e}; "
           f"grads max abs {max(a for a, _ in grads):.2e} rel {max(r for _, r in grads):.2e}")
+
+
+# ---------------------------------------------------------------- torchvision-layout weights from .pth files
+PTH_CASES = [  # nbcnn name, torch model, input size; eval mode, float32 as torch saved it
+    ("alexnet", lambda: AlexNet(10), 224),
+    pytest.param("vgg16", lambda: VGG16(10), 224, marks=pytest.mark.slow),
+    pytest.param("vgg19", lambda: VGG16(10, cfg=VGG19_CFG), 224, marks=pytest.mark.slow),
+    ("resnet18", lambda: ResNet((2, 2, 2, 2), 10), 64),
+    ("resnet34", lambda: ResNet((3, 4, 6, 3), 10), 64),
+    ("resnet50", lambda: ResNet((3, 4, 6, 3), 10, block=Bottleneck), 64),
+    ("resnet101", lambda: ResNet((3, 4, 23, 3), 10, block=Bottleneck), 64),
+    ("resnet152", lambda: ResNet((3, 8, 36, 3), 10, block=Bottleneck), 64),
+    ("googlenet", lambda: GoogLeNet(10), 80),
+]
+
+
+def test_every_imagenet_model_has_a_pth_case():
+    names = {c.values[0] if hasattr(c, "values") else c[0] for c in PTH_CASES}
+    assert names == {n for n, spec in MODELS.items() if "variant" in spec.options}
+
+
+@pytest.mark.parametrize("name, make_torch, size", PTH_CASES,
+                         ids=[c.values[0] if hasattr(c, "values") else c[0] for c in PTH_CASES])
+def test_pth_weights_give_torchs_logits(name, make_torch, size, tmp_path):
+    """The issue's criterion: the ImageNet variant, given torch's state_dict through a torch.save'd file read by
+    nbcnn's own reader, gives torch's eval-mode logits within 1e-4 relative to their largest."""
+    torch.manual_seed(0)
+    theirs = make_torch().eval()
+    _perturb_batch_norms(theirs, torch.Generator().manual_seed(1))
+    path = tmp_path / f"{name}.pth"
+    torch.save(theirs.state_dict(), path)
+    ours = build_model(name, 3, size, 10, variant="imagenet").eval()
+    ours.load_state_dict(nbcnn.load_torch_state_dict(path))
+    x = np.random.default_rng(2).standard_normal((2, 3, size, size)).astype(np.float32)
+    with nbcnn.no_grad():
+        logits = ours(nbcnn.tensor(x)).numpy()
+    with torch.no_grad():
+        want = theirs(torch.tensor(x)).numpy()
+    diff, rel = _max_diffs(logits.astype(np.float64), want.astype(np.float64))
+    print(f"\n{name} ({size} px, from .pth): logits max abs {diff:.2e} rel {rel:.2e}")
+    assert rel < 1e-4
