@@ -5,4 +5,4 @@ from .factory import OPTIMIZERS, SCHEDULES, UNITS, WARMUPS
 from .recipes import MODEL_DEFAULTS, RECIPES
 from .evaluation import evaluate
 from .trainer import Reporter, Trainer, TrainingError, TrainingInterrupted, latest_checkpoint, load_config
-from .inference import classify, load_model, resolve_checkpoint
+from .inference import classify, load_model, load_torch_model, resolve_checkpoint
