@@ -28,3 +28,5 @@ from .summary import summary  # noqa: E402
 main.add_command(summary)
 from .profile import profile  # noqa: E402
 main.add_command(profile)
+from .warmup import warmup  # noqa: E402
+main.add_command(warmup)

@@ -72,6 +72,9 @@ def row_any(acc, aoff, src, off, step, wv, span):
 @njit(cache=True, inline="always")
 def kernel_row(acc, aoff, src, off, step, wv, span, size):
     """The pass for the block's size and the kernel's width; wv has 4 rows whatever the block's size."""
+    # Numba compiles a call once per pattern of constant arguments (conv_direct passes 0 and 1 here): int() makes
+    # one copy of each pass serve every caller, as the passes gain nothing from knowing an offset.
+    aoff, off, step = int(aoff), int(off), int(step)
     if wv.shape[1] == 5 and size == 3:
         row5_3(acc, aoff, src, off, step, wv, span)
     elif wv.shape[1] == 5:
