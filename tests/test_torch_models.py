@@ -1,6 +1,7 @@
 """Every registry model against the same network written here in torch.nn, independently of nbcnn's code:
 torchvision's layout and parameter names for the ImageNet variants (AlexNet, VGG-16/19, ResNet-18/34/50/101/152,
-GoogLeNet without auxiliary heads), the small variants and the CIFAR networks as the model files' docstrings describe them.
+GoogLeNet without auxiliary heads), the small variants and the CIFAR networks as the model files' docstrings
+describe them; and every ImageNet variant from a torch.save'd .pth file read by nbcnn's own reader.
 
 Weights go from torch's state_dict into nbcnn's by name (strict: every name must match), then one training-mode
 pass (batch statistics, dropout at p=0) must give the same logits, the same gradient for every parameter and the

@@ -1,8 +1,9 @@
 """VGG-16 and VGG-19 (Simonyan & Zisserman, 2014, configurations D and E): thirteen or sixteen 3×3 "same"
-convolutions in five stages, each closed by a 2×2 max pool, then the classifier. torchvision's layout: `features`, `avgpool`, `classifier`.
+convolutions in five stages, each closed by a 2×2 max pool, then the classifier. torchvision's layout: `features`,
+`avgpool`, `classifier`.
 
-ImageNet variant: torchvision's vgg16/vgg19 (vgg16_bn/vgg19_bn with batch_norm=True); its AdaptiveAvgPool2d((7, 7)) is the
-identity at 224×224, so `avgpool` is an Identity and the first linear layer is sized from the features' output.
+ImageNet variant: torchvision's vgg16/vgg19 (vgg16_bn/vgg19_bn with batch_norm=True); its AdaptiveAvgPool2d((7, 7))
+is the identity at 224×224, so `avgpool` is an Identity and the first linear layer is sized from the features' output.
 Small variant: the common CIFAR VGG, batch norm after every convolution by default, global average pooling
 (the identity at 32×32) and a single linear `classifier` 512 → classes. A 28×28 input gets 2 more pixels of
 padding in the first convolution so that five poolings still leave 1×1.
