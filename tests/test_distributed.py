@@ -152,7 +152,6 @@ def test_distributed_without_mpi4py_says_how_to_install_it(mnist_dir, monkeypatc
 def test_synchronised_batch_norm_alone_equals_the_plain_kernels():
     from nbcnn.distributed.sync_bn import BatchNormSync
     from nbcnn.nn import functional as F
-    from nbcnn.ops import norm
 
     class Alone:  # the collectives of a world of one rank: a sum over ranks changes nothing
         def allreduce_sum(self, buffers, what):
@@ -162,19 +161,14 @@ def test_synchronised_batch_norm_alone_equals_the_plain_kernels():
     x0, dy = rng.normal(2, 3, (4, 3, 5, 5)), rng.normal(size=(4, 3, 5, 5))
     w0, b0 = rng.normal(size=3), rng.normal(size=3)
 
-    def run():
+    def run(sync):
         x, w, b = (nbcnn.tensor(a, dtype=np.float64, requires_grad=True) for a in (x0, w0, b0))
         running = [nbcnn.tensor(np.zeros(3)), nbcnn.tensor(np.ones(3))]
-        y = F.batch_norm(x, *running, w, b, training=True)
+        y = F.batch_norm(x, *running, w, b, training=True, sync=sync)
         (y * nbcnn.tensor(dy)).sum().backward()
         return [t.numpy() for t in (y, x.grad, w.grad, b.grad, *running)]
 
-    plain = run()
-    norm.synchronize_batch_norm(BatchNormSync(Alone()))
-    try:
-        synced = run()
-    finally:
-        norm.synchronize_batch_norm(None)
+    plain, synced = run(None), run(BatchNormSync(Alone()))
     for a, b in zip(plain, synced):
         np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
 

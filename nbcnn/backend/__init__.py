@@ -25,7 +25,8 @@ KERNELS = (
     "global_avg_pool2d_forward", "global_avg_pool2d_backward",
     # normalisation
     "batch_norm_forward_train", "batch_norm_forward_eval", "batch_norm_backward_train",
-    "batch_norm_backward_eval", "batch_norm_update_running", "lrn_forward", "lrn_backward",
+    "batch_norm_backward_eval", "batch_norm_backward_global", "batch_norm_update_running", "lrn_forward",
+    "lrn_backward",
     # regularisation and loss
     "dropout_forward", "dropout_backward", "cross_entropy_forward", "cross_entropy_backward",
     # optimisers, updating parameters and state in place

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import backend as backends
-from ..ops import norm
+from ..nn.norm import _BatchNorm
 from ..tensor import Tensor
 from .buckets import Buckets
 from .loader import ShardedLoader, shard_split
@@ -26,7 +26,6 @@ class DataParallel:
         self.is_main = self.rank == 0
         self.example_positions = (self.rank, self.world_size)  # ShardedLoader's every world_size-th row, from rank
         self._buckets = None  # laid out at the first step, for the model's arrays in order
-        norm.synchronize_batch_norm(BatchNormSync(collectives) if sync_bn else None)
 
     def shard_train(self, loader):
         return ShardedLoader(loader, self.rank, self.world_size)
@@ -34,7 +33,11 @@ class DataParallel:
     def shard_eval(self, loader):
         return shard_split(loader, self.rank, self.world_size)
 
-    def broadcast_model(self, model):
+    def prepare_model(self, model):
+        if self.sync_bn:
+            for module in model.modules():
+                if isinstance(module, _BatchNorm):
+                    module.sync = BatchNormSync(self.collectives)
         state = model.state_dict()
         # float64 holds float32 weights and int64 batch counters exactly
         flat = np.concatenate([v.ravel() for v in state.values()]).astype(np.float64)

@@ -5,7 +5,8 @@ class SingleProcess:
     """Training in this process alone, every hook the identity. DataParallel has the same hooks:
 
     shard_train(loader) / shard_eval(loader): the loader this process reads, for training and for evaluation;
-    broadcast_model(model): make every process start from the main process's weights and buffers;
+    prepare_model(model): make every process start from the main process's weights and buffers (and, with
+    synchronised batch norm, give its batch-norm layers the strategy that makes their statistics global);
     average_gradients(model, count): after backward, gradients over every process's examples (count: this
     process's);
     sum(*values): each number summed over the processes, with its type kept;
@@ -26,7 +27,7 @@ class SingleProcess:
     def shard_eval(self, loader):
         return loader
 
-    def broadcast_model(self, model):
+    def prepare_model(self, model):
         pass
 
     def average_gradients(self, model, count):

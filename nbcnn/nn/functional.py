@@ -39,8 +39,10 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
-               eps=1e-5):
-    """Batch statistics in training (running statistics updated in place when given), running ones in eval."""
+               eps=1e-5, sync=None):
+    """Batch statistics in training (running statistics updated in place when given), running ones in eval.
+    sync: None, or a strategy that makes training's statistics those of a global batch over several processes
+    (nbcnn.distributed.sync_bn.BatchNormSync)."""
     if input.ndim not in (2, 4):
         raise ShapeError(f"batch_norm: expected input (N, C) or (N, C, H, W), got {input.shape}")
     channels = input.shape[1]
@@ -54,7 +56,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training and input.shape[0] * int(np.prod(input.shape[2:], dtype=np.int64)) < 2:
         raise ShapeError(f"batch_norm: training needs more than one value per channel, got input {input.shape}")
     return ops.BatchNorm.apply(input, weight, bias, running_mean=_data(running_mean),
-                               running_var=_data(running_var), training=training, momentum=momentum, eps=eps)
+                               running_var=_data(running_var), training=training, momentum=momentum, eps=eps,
+                               sync=sync)
 
 
 def linear(input, weight, bias=None):

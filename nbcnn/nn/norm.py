@@ -12,6 +12,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.sync = None  # data-parallel training with --sync-bn sets its BatchNormSync here (ops/norm.py)
         self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
         self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
         if track_running_stats:
@@ -28,7 +29,7 @@ class _BatchNorm(Module):
         if self.training and self.num_batches_tracked is not None:
             self.num_batches_tracked.data = (self.num_batches_tracked + 1).data  # device arrays have no +
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, batch_stats,
-                            self.momentum, self.eps)
+                            self.momentum, self.eps, self.sync)
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

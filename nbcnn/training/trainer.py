@@ -144,7 +144,7 @@ class Trainer:
         if self.strategy.is_main:
             self._check_rundir()
             (self.rundir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2) + "\n")
-        self.strategy.broadcast_model(self.model)
+        self.strategy.prepare_model(self.model)
         records = []
         with _graceful_interrupt(self):
             while not self._finished():

@@ -30,6 +30,18 @@ def test_batch_norm_eval(affine):
     check("batch_norm_backward_eval", grad, x, gamma, mean, var, 1e-5, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_backward_with_global_sums(affine):
+    """Synchronised batch norm's dx: the batch-statistics formula with sums over a larger batch than x's."""
+    shape, c = (3, 2, 3, 4), 2
+    x, grad = rng.standard_normal(shape), rng.standard_normal(shape)
+    mean, var = rng.standard_normal(c), rng.uniform(0.5, 2, c)
+    gamma = rng.standard_normal(c) if affine else None
+    sum_dy, sum_dy_xhat = rng.standard_normal(c) * 10, rng.standard_normal(c) * 10
+    check("batch_norm_backward_global", grad, x, gamma, mean, var, 1e-5, sum_dy, sum_dy_xhat, 5 * 3 * 3 * 4,
+          rtol=1e-9, atol=1e-12)
+
+
 def test_batch_norm_float32_statistics():
     x = (rng.standard_normal((4, 2, 3, 3)) * 10 + 100).astype(np.float32)  # a large mean: two passes matter
     check("batch_norm_forward_train", x, None, None, 1e-5, rtol=1e-6, atol=1e-5)

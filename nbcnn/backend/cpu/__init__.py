@@ -27,7 +27,7 @@ from .conv import conv2d_forward, conv2d_backward_input, conv2d_backward_weight,
 from .pool import (max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
                    global_avg_pool2d_forward, global_avg_pool2d_backward)
 from .norm import (batch_norm_forward_train, batch_norm_forward_eval, batch_norm_backward_train,
-                   batch_norm_backward_eval, batch_norm_update_running)
+                   batch_norm_backward_eval, batch_norm_backward_global, batch_norm_update_running)
 from .lrn import lrn_forward, lrn_backward
 from .dropout import dropout_forward, dropout_backward
 from .loss import cross_entropy_forward, cross_entropy_backward

@@ -1,21 +1,21 @@
-"""Local response normalisation across channels (AlexNet): b_c = a_c · scale_c^(−β),
-scale_c = k + α/n · Σ a_j² over j in [c − n//2, c + (n − 1)//2], as PyTorch pads the channel axis."""
+"""Local response normalisation across channels (AlexNet); the math in backend/norm_math.py."""
 import numpy as np
 from numba import njit, prange
+
+from .. import norm_math
+
+_scale = njit(inline="always")(norm_math.lrn_scale)
+_input_grad = njit(inline="always")(norm_math.lrn_input_grad)
 
 
 @njit(parallel=True, cache=True)
 def _lrn(x, size, alpha, beta, k, y, scale):
     n, c, h, w = x.shape
-    before, after = size // 2, (size - 1) // 2
     for t in prange(n * h):
         i, p = t // h, t % h
         for q in range(w):
             for ch in range(c):
-                s = 0.0
-                for j in range(max(0, ch - before), min(c, ch + after + 1)):
-                    s += x[i, j, p, q] * x[i, j, p, q]
-                sc = k + alpha / size * s
+                sc = _scale(x, i, ch, p, q, size, alpha, k)
                 scale[i, ch, p, q] = sc
                 y[i, ch, p, q] = x[i, ch, p, q] * sc ** -beta
 
@@ -23,17 +23,11 @@ def _lrn(x, size, alpha, beta, k, y, scale):
 @njit(parallel=True, cache=True)
 def _lrn_grad(gy, x, scale, size, alpha, beta, gx):
     n, c, h, w = x.shape
-    before, after = size // 2, (size - 1) // 2
     for t in prange(n * h):
         i, p = t // h, t % h
         for q in range(w):
             for ch in range(c):
-                # channel ch sits in the windows of the channels j with j − before ≤ ch ≤ j + after
-                s = 0.0
-                for j in range(max(0, ch - after), min(c, ch + before + 1)):
-                    s += gy[i, j, p, q] * x[i, j, p, q] * scale[i, j, p, q] ** (-beta - 1)
-                gx[i, ch, p, q] = (gy[i, ch, p, q] * scale[i, ch, p, q] ** -beta
-                                   - 2 * alpha * beta / size * x[i, ch, p, q] * s)
+                gx[i, ch, p, q] = _input_grad(gy, x, scale, i, ch, p, q, size, alpha, beta)
 
 
 def lrn_forward(x, size, alpha, beta, k):

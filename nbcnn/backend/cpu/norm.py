@@ -8,6 +8,12 @@ norm at b128 took 9.2 ms forward, 8.5 backward.
 import numpy as np
 from numba import njit, prange
 
+from .. import norm_math
+
+_scale_shift = njit(inline="always")(norm_math.bn_scale_shift)
+_input_grad_rule = njit(inline="always")(norm_math.bn_input_grad)
+_running_update = njit(inline="always")(norm_math.running_update)
+
 
 @njit(cache=True, fastmath=True)
 def _sum(a):
@@ -44,9 +50,8 @@ def _affine(a, scale, shift, out):
 
 @njit(cache=True, fastmath=True)
 def _input_grad(g, a, k, offset, mu, slope, out):
-    """out = k·(g − offset − (a − mu)·slope): batch norm's input gradient with batch statistics."""
     for q in range(g.shape[0]):
-        out[q] = k * (g[q] - offset - (a[q] - mu) * slope)
+        out[q] = _input_grad_rule(g[q], a[q], k, mu, offset, slope)
 
 
 @njit(parallel=True, cache=True)
@@ -65,8 +70,7 @@ def _bn_train(x, gamma, beta, eps, y, mean, var):
             ss += _squared_deviations(x[i, ch], t(mu))
         v = ss / m
         mean[ch], var[ch] = mu, v
-        scale = gamma[ch] / np.sqrt(v + eps)
-        shift = beta[ch] - mu * scale
+        scale, shift = _scale_shift(gamma[ch], beta[ch], mu, v, eps)
         for i in range(n):
             _affine(x[i, ch], t(scale), t(shift), y[i, ch])
 
@@ -76,8 +80,7 @@ def _bn_eval(x, mean, var, gamma, beta, eps, y):
     n, c = x.shape[0], x.shape[1]
     t = x.dtype.type
     for ch in prange(c):
-        scale = gamma[ch] / np.sqrt(var[ch] + eps)
-        shift = beta[ch] - mean[ch] * scale
+        scale, shift = _scale_shift(gamma[ch], beta[ch], mean[ch], var[ch], eps)
         for i in range(n):
             _affine(x[i, ch], t(scale), t(shift), y[i, ch])
 
@@ -85,26 +88,44 @@ def _bn_eval(x, mean, var, gamma, beta, eps, y):
 @njit(parallel=True, cache=True)
 def _bn_grad(gy, x, gamma, mean, var, eps, batch_stats, gx, ggamma, gbeta):
     n, c, hw = x.shape
-    m = n * hw
     t = x.dtype.type
     for ch in prange(c):
         invstd = 1.0 / np.sqrt(var[ch] + eps)
-        mu = mean[ch]
         sg, sgx = 0.0, 0.0
         for i in range(n):
-            a, b = _grad_sums(gy[i, ch], x[i, ch], t(mu))
+            a, b = _grad_sums(gy[i, ch], x[i, ch], t(mean[ch]))
             sg += a
             sgx += b
         sgx *= invstd
         gbeta[ch], ggamma[ch] = sg, sgx
-        k = gamma[ch] * invstd
-        if batch_stats:  # mean and variance depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂))
-            offset, slope = sg / m, sgx / m * invstd
-            for i in range(n):
-                _input_grad(gy[i, ch], x[i, ch], t(k), t(offset), t(mu), t(slope), gx[i, ch])
+        if batch_stats:
+            _apply_input_grad(gy, x, ch, gamma[ch], mean[ch], invstd, sg, sgx, n * hw, gx)
         else:
             for i in range(n):
-                _affine(gy[i, ch], t(k), t(0), gx[i, ch])
+                _affine(gy[i, ch], t(gamma[ch] * invstd), t(0), gx[i, ch])
+
+
+@njit(parallel=True, cache=True)
+def _bn_grad_given_sums(gy, x, gamma, mean, var, eps, sum_dy, sum_dy_xhat, total, gx):
+    for ch in prange(x.shape[1]):
+        invstd = 1.0 / np.sqrt(var[ch] + eps)
+        _apply_input_grad(gy, x, ch, gamma[ch], mean[ch], invstd, sum_dy[ch], sum_dy_xhat[ch], total, gx)
+
+
+@njit(cache=True, inline="always")
+def _apply_input_grad(gy, x, ch, gamma, mu, invstd, sum_dy, sum_dy_xhat, count, gx):
+    """Channel ch of dx with batch statistics whose sums Σdy and Σdy·x̂ run over `count` values."""
+    t = x.dtype.type
+    k, offset, slope = gamma * invstd, sum_dy / count, sum_dy_xhat / count * invstd
+    for i in range(x.shape[0]):
+        _input_grad(gy[i, ch], x[i, ch], t(k), t(offset), t(mu), t(slope), gx[i, ch])
+
+
+@njit(cache=True)
+def _update_running(running_mean, running_var, mean, var, ratio, keep, momentum):
+    for ch in prange(mean.size):
+        running_mean[ch] = _running_update(running_mean[ch], mean[ch], keep, momentum)
+        running_var[ch] = _running_update(running_var[ch], var[ch] * ratio, keep, momentum)
 
 
 def _planes(a):
@@ -149,10 +170,19 @@ def batch_norm_backward_eval(grad, x, gamma, mean, var, eps):
     return _backward(grad, x, gamma, mean, var, eps, False)
 
 
+def batch_norm_backward_global(grad, x, gamma, mean, var, eps, sum_dy, sum_dy_xhat, total):
+    """dx with batch statistics whose gradient sums Σdy and Σdy·x̂ (per channel, float64) run over `total`
+    values of a larger batch than x's (synchronised batch norm)."""
+    c = x.shape[1]
+    gamma = np.ones(c, x.dtype) if gamma is None else gamma
+    gx = np.empty(x.shape, x.dtype)
+    _bn_grad_given_sums(_planes(grad), _planes(x), gamma, mean.astype(x.dtype), var.astype(x.dtype), eps,
+                        sum_dy, sum_dy_xhat, total, _planes(gx))
+    return gx
+
+
 def batch_norm_update_running(running_mean, running_var, mean, var, count, momentum):
     """In place: run = (1 − momentum)·run + momentum·batch, the variance made unbiased (m/(m − 1))."""
-    unbiased = var * (count / max(count - 1, 1))
-    running_mean *= 1 - momentum
-    running_mean += momentum * mean
-    running_var *= 1 - momentum
-    running_var += momentum * unbiased
+    dtype = running_mean.dtype.type
+    _update_running(running_mean, running_var, mean, var, var.dtype.type(count / max(count - 1, 1)),
+                    dtype(1 - momentum), dtype(momentum))

@@ -8,9 +8,14 @@ import math
 import numpy as np
 from numba import cuda, float64
 
+from .. import norm_math
 from . import launch
 from .arrays import empty, flat, full, run_flat
 from .reduce import CAPACITY, block_sum
+
+_scale_shift = cuda.jit(device=True)(norm_math.bn_scale_shift)
+_input_grad = cuda.jit(device=True)(norm_math.bn_input_grad)
+_running_update = cuda.jit(device=True)(norm_math.running_update)
 
 
 @cuda.jit
@@ -30,8 +35,7 @@ def _stats(x, gamma, beta, eps, mean, var, scale, shift):
         v = block_sum(cache, ss) / m
         if cuda.threadIdx.x == 0:
             mean[ch], var[ch] = mu, v
-            sc = gamma[ch] / math.sqrt(v + eps)
-            scale[ch], shift[ch] = sc, beta[ch] - mu * sc
+            scale[ch], shift[ch] = _scale_shift(gamma[ch], beta[ch], mu, v, eps)
 
 
 @cuda.jit
@@ -45,8 +49,8 @@ def _affine(x, c, p, scale, shift, y):
 def _eval(x, c, p, mean, var, gamma, beta, eps, y):
     for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         ch = t // p % c
-        sc = gamma[ch] / math.sqrt(var[ch] + eps)
-        y[t] = x[t] * sc + (beta[ch] - mean[ch] * sc)
+        sc, sh = _scale_shift(gamma[ch], beta[ch], mean[ch], var[ch], eps)
+        y[t] = x[t] * sc + sh
 
 
 @cuda.jit
@@ -75,9 +79,8 @@ def _grad_input(gy, x, c, p, gamma, mean, var, eps, sg, sgx, m, batch_stats, gx)
         ch = t // p % c
         invstd = 1.0 / math.sqrt(var[ch] + eps)
         k = gamma[ch] * invstd
-        if batch_stats:  # mean and variance depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂))
-            xhat = (x[t] - mean[ch]) * invstd
-            gx[t] = k * (gy[t] - sg[ch] / m - xhat * (sgx[ch] / m))
+        if batch_stats:
+            gx[t] = _input_grad(gy[t], x[t], k, mean[ch], sg[ch] / m, sgx[ch] / m * invstd)
         else:
             gx[t] = k * gy[t]
 
@@ -85,8 +88,8 @@ def _grad_input(gy, x, c, p, gamma, mean, var, eps, sg, sgx, m, batch_stats, gx)
 @cuda.jit
 def _update_running(running_mean, running_var, mean, var, ratio, keep, momentum):
     for t in range(cuda.grid(1), mean.size, cuda.gridsize(1)):
-        running_mean[t] = running_mean[t] * keep + momentum * mean[t]
-        running_var[t] = running_var[t] * keep + momentum * (var[t] * ratio)
+        running_mean[t] = _running_update(running_mean[t], mean[t], keep, momentum)
+        running_var[t] = _running_update(running_var[t], var[t] * ratio, keep, momentum)
 
 
 def _view(x):
@@ -136,6 +139,16 @@ def batch_norm_backward_train(grad, x, gamma, mean, var, eps):
 
 def batch_norm_backward_eval(grad, x, gamma, mean, var, eps):
     return _backward(grad, x, gamma, mean, var, eps, False)
+
+
+def batch_norm_backward_global(grad, x, gamma, mean, var, eps, sum_dy, sum_dy_xhat, total):
+    """dx with batch statistics whose gradient sums Σdy and Σdy·x̂ (per channel, float64) run over `total`
+    values of a larger batch than x's (synchronised batch norm)."""
+    _, c, h, w = x.shape
+    gx = empty(x.shape, x.dtype)
+    run_flat(_grad_input, x.size, flat(grad), flat(x), c, h * w, _or_constant(gamma, x, 1), mean, var, eps, sum_dy,
+             sum_dy_xhat, total, True, flat(gx))
+    return gx
 
 
 def batch_norm_update_running(running_mean, running_var, mean, var, count, momentum):
