@@ -13,6 +13,7 @@ import numpy as np
 
 from . import backend as backends
 from . import function, ops, shapes
+from .backend.broadcast import normalize_axes
 
 _FLOATS = (np.float32, np.float64)
 
@@ -214,10 +215,10 @@ class Tensor:
         return self.reshape(shape[:start_dim] + (flat,) + shape[end + 1:])
 
     def sum(self, dim=None, keepdim=False):
-        return ops.Sum.apply(self, axis=_axes(dim, self.ndim), keepdims=keepdim)
+        return ops.Sum.apply(self, axis=normalize_axes(dim, self.ndim), keepdims=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        axes = _axes(dim, self.ndim)
+        axes = normalize_axes(dim, self.ndim)
         count = int(np.prod([self.shape[a] for a in axes], dtype=np.int64))
         return ops.Sum.apply(self, axis=axes, keepdims=keepdim) * (1.0 / count)
 
@@ -286,13 +287,6 @@ def _resolve_shape(old, new):
     if int(np.prod(new, dtype=np.int64)) != size:
         raise ValueError(f"reshape: cannot reshape {old} ({size} elements) into {new}")
     return new
-
-
-def _axes(dim, ndim):
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(sorted(d % ndim for d in dims))
 
 
 def _tape_of(root):

@@ -4,6 +4,7 @@ backward), where both cores pay."""
 import numpy as np
 from numba import njit, prange
 
+from ..broadcast import stretched_axes
 from . import blas
 
 _PARALLEL_ADD = 1 << 15  # elements; below this a parallel launch costs more than it saves
@@ -101,9 +102,7 @@ def sum_to_shape(grad, shape):
     shape = tuple(shape)
     if grad.shape == shape:
         return grad
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1)
-    return np.sum(grad, axis=axes, keepdims=True, dtype=grad.dtype).reshape(shape)
+    return np.sum(grad, axis=stretched_axes(grad.shape, shape), keepdims=True, dtype=grad.dtype).reshape(shape)
 
 
 def concatenate(arrays, axis):

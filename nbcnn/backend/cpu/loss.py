@@ -3,8 +3,7 @@ finite."""
 import numpy as np
 from numba import njit, prange
 
-from ..loss_math import smoothed_row_loss, smoothed_target
-from ..window_math import softmax_row
+from ..loss_math import smoothed_row_loss, smoothed_target, softmax_row
 
 _softmax_row = njit(inline="always")(softmax_row)
 _row_loss = njit(inline="always")(smoothed_row_loss)

@@ -3,7 +3,7 @@ import numpy as np
 from numba import njit, prange
 
 from ...shapes import window_output_shape
-from ..window_math import window_area, window_max
+from ..pool_math import window_area, window_max
 
 _window_max = njit(inline="always")(window_max)
 _window_area = njit(inline="always")(window_area)

@@ -7,8 +7,7 @@ Out-of-range labels are flagged by the kernel and read back as one int: the only
 import numpy as np
 from numba import cuda
 
-from ..loss_math import smoothed_row_loss, smoothed_target
-from ..window_math import softmax_row
+from ..loss_math import smoothed_row_loss, smoothed_target, softmax_row
 from .arrays import empty, flat, run_flat, zeros
 from .reduce import reduce
 

@@ -8,7 +8,7 @@ window geometry), so it scatters with atomic adds; where windows overlap, the or
 from numba import cuda
 
 from ...shapes import window_output_shape
-from ..window_math import window_area, window_max
+from ..pool_math import window_area, window_max
 from .arrays import empty, flat, run_flat, zeros
 from .reduce import reduce
 

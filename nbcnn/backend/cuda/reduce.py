@@ -7,6 +7,7 @@ import numpy as np
 import numba
 from numba import cuda
 
+from ..broadcast import normalize_axes, stretched_axes
 from . import launch
 from .arrays import empty, flat
 from .elementwise import contiguous_strides, offset, padded
@@ -69,14 +70,8 @@ def reduce(a, axes, dtype, scale=1.0):
     return out
 
 
-def _axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    return tuple(sorted(d % ndim for d in ((axis,) if isinstance(axis, int) else axis)))
-
-
 def sum(a, axis, keepdims):
-    axes = _axes(axis, len(a.shape))
+    axes = normalize_axes(axis, len(a.shape))
     out = reduce(a, axes, a.dtype)
     return out if keepdims else out.reshape(tuple(n for d, n in enumerate(a.shape) if d not in axes))
 
@@ -86,7 +81,5 @@ def sum_to_shape(grad, shape):
     shape = tuple(shape)
     if tuple(grad.shape) == shape:
         return grad
-    lead = len(grad.shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1)
-    return reduce(grad, axes, grad.dtype).reshape(shape)
+    return reduce(grad, stretched_axes(tuple(grad.shape), shape), grad.dtype).reshape(shape)
 

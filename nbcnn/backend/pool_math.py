@@ -1,7 +1,7 @@
-"""Per-window and per-row math that both backends compile around their own loops (`njit` on the CPU,
-`cuda.jit(device=True)` on CUDA), so max pooling's tie rule, average pooling's divisor and the softmax cannot drift between devices. The CPU's
-2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the tie and NaN rules
-for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`(v > m) | (v != v)`, without the
+"""Pooling's per-window math that both backends compile around their own loops (`njit` on the CPU,
+`cuda.jit(device=True)` on CUDA), so max pooling's tie rule and average pooling's divisor cannot drift between
+devices. The CPU's 2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the
+tie and NaN rules for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`(v > m) | (v != v)`, without the
 branch of `or`) costs one more compare, and without it a diverging network's NaN vanishes into a plausible number."""
 import math
 
@@ -23,20 +23,3 @@ def window_area(y0, x0, kh, kw, h_padded, w_padded):
     """Average pooling's divisor for the window at (y0, x0): kh·kw, padding included, except that a ceil_mode
     window hanging past the padded image counts only its part inside (PyTorch's count_include_pad=True)."""
     return (min(y0 + kh, h_padded) - y0) * (min(x0 + kw, w_padded) - x0)
-
-
-def softmax_row(logits, i, probs):
-    """Writes softmax(logits[i]) into probs[i] and returns log Σ exp(logits[i]), shifted by the row's maximum so
-    large logits stay finite."""
-    k = logits.shape[1]
-    top = logits[i, 0]
-    for j in range(1, k):
-        top = max(top, logits[i, j])
-    s = 0.0
-    for j in range(k):
-        e = math.exp(logits[i, j] - top)
-        probs[i, j] = e
-        s += e
-    for j in range(k):
-        probs[i, j] /= s
-    return top + math.log(s)
