@@ -16,7 +16,7 @@ from . import tensor as _tensor  # a cycle (tensor imports function): Tensor is 
 _grad_mode = threading.local()
 _sequence = itertools.count()
 
-# While nbcnn.profile or nbcnn.summary runs, its observer (None otherwise): Module.__call__ hands it every module
+# While nbcnn.profile or nbcnn.shape_trace runs, its observer (None otherwise): Module.__call__ hands it every module
 # call as `call(module, args)`; with a tape recording, apply() shows it each node (`recorded(node)`) and
 # Tensor.backward() lets it run each node's backward (`backward(node, grad)`). One `is None` test when idle.
 _observer = None

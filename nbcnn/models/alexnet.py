@@ -11,7 +11,7 @@ output, so other sizes work too. The small variant (28–64 px) swaps the 11×11
 1024-wide hidden layers; three overlapping pools leave 3×3 (32 px) or 2×2 (28 px) maps.
 """
 from .. import nn
-from ..summary import output_shape
+from ..shape_trace import output_shape
 from .common import Identity, pick_variant, size_pair
 
 STEMS = {"imagenet": dict(kernel_size=11, stride=4, padding=2), "small": dict(kernel_size=5, stride=1, padding=2)}

@@ -5,7 +5,7 @@ the published network, without its partial C3 connection table and RBF output, a
 A 28×28 input is padded by 2 in the first convolution, so the layers see the 32×32 of the paper.
 """
 from .. import nn
-from ..summary import output_shape
+from ..shape_trace import output_shape
 from .common import padding_to_32, size_pair
 from ..errors import ConfigError
 

@@ -2,13 +2,13 @@
 
 Every builder takes (in_channels, input_size, num_classes, **options); the ImageNet families pick their small or
 ImageNet variant from the input size unless given `variant`, while the CIFAR ResNets have one form for every
-size. build_model then passes a shape-only input through the result (nbcnn.summary), so an input too small fails
+size. build_model then passes a shape-only input through the result (nbcnn.shape_trace), so an input too small fails
 here, naming the first layer it cannot pass.
 """
 from dataclasses import dataclass
 from typing import Callable
 
-from ..summary import output_shape
+from ..shape_trace import output_shape
 from .alexnet import alexnet
 from .cifar_resnet import plain20, plain32, plain44, plain56, resnet20, resnet32, resnet44, resnet56, resnet110
 from .common import size_pair

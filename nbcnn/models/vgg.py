@@ -10,7 +10,7 @@ padding in the first convolution so that five poolings still leave 1×1.
 """
 from .. import nn
 from ..nn import init
-from ..summary import output_shape
+from ..shape_trace import output_shape
 from .common import Identity, padding_to_32, pick_variant, size_pair
 
 VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
