@@ -32,7 +32,7 @@ import os
 import sys
 import time
 
-# nbcnn raises glibc's malloc thresholds at import (nbcnn/backend/cpu/heap.py); the PyTorch run keeps malloc as a
+# nbcnn raises glibc's malloc thresholds at import (nbcnn/runtime.py); the PyTorch run keeps malloc as a
 # PyTorch user has it. Set NBCNN_KEEP_FREED_MEMORY=1 to give PyTorch the same heap.
 os.environ.setdefault("NBCNN_KEEP_FREED_MEMORY", "0")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -2,13 +2,9 @@
 
 Data flows Tensor → autograd Function (nbcnn.ops) → backend kernel (nbcnn.backend.cpu / .cuda).
 """
-import os
+from . import runtime
 
-# OpenBLAS (NumPy's and SciPy's) keeps its worker threads spinning for about 2²⁸ cycles after every product; on
-# two cores one of them then starves whichever Numba kernel comes next (ResNet-34's forward ran 1.7× slower).
-# 2⁴ cycles puts them to sleep at once. OpenBLAS reads this when it loads, so it only works when nbcnn is imported
-# before NumPy, as the command line does; otherwise set it in the environment. An explicit setting wins.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+runtime.at_import()  # process-wide settings (OpenBLAS, Numba's threading layer, malloc): nbcnn/runtime.py
 
 import numpy as np  # noqa: E402
 

@@ -1,21 +1,7 @@
 """The CPU backend: Numba-parallel kernels and NumPy plumbing, exporting every name in backend.KERNELS."""
-import os
+from ... import runtime
 
-import numba
-
-# Threading layer: OpenMP first. A parallel launch costs 2 µs under GNU OpenMP and 125 µs under workqueue, whose
-# threads sleep between kernels: LeNet-5's 40-odd small kernels a step spent most of their time waking threads
-# (training step 3.3× faster with OpenMP, ResNet-34's forward 1.4×). OpenMP's idle threads spin for a while after
-# each kernel, which used to starve OpenBLAS's threads; since nbcnn stops OpenBLAS's own spinning
-# (OPENBLAS_THREAD_TIMEOUT, nbcnn/__init__.py) and Winograd runs BLAS inside Numba's threads, OpenMP wins on every
-# bench row. GNU OpenMP is not fork-safe: nbcnn never forks; code that forks after a kernel ran should use spawn.
-# Set before the first parallel launch; an explicit NUMBA_THREADING_LAYER wins.
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
-
-from . import heap
-
-heap.keep_freed_memory()
+runtime.before_cpu_kernels()  # Numba's threading layer and malloc's thresholds (nbcnn/runtime.py)
 
 from .arrays import (asarray, to_numpy, zeros, zeros_like, ones_like, full, astype, copy, may_share_memory, add,
                      sub, mul, div, neg, exp, log, matmul, transpose2d, sum, sum_to_shape, concatenate, split,
