@@ -95,12 +95,14 @@ def decode_progress(stream=None):
 
 
 def set_threads(threads):
+    """Numba's thread count for this process (--threads), or nothing when None."""
     if threads is None:
         return
     import numba
     ceiling = numba.config.NUMBA_NUM_THREADS
     if not 1 <= threads <= ceiling:
-        raise click.BadParameter(f"must lie in [1, {ceiling}] (NUMBA_NUM_THREADS caps it)", param_hint="--threads")
+        raise click.BadParameter(f"{threads} is more than the {ceiling} Numba can use here; choose 1 to that, or "
+                                 "raise NUMBA_NUM_THREADS", param_hint="'--threads'")
     numba.set_num_threads(threads)
 
 

@@ -7,6 +7,7 @@ import numba
 from nbcnn import backend as backends
 from nbcnn.profile import profile_model
 
+from .common import set_threads
 from .models import build, classes_option, input_option, model_argument
 from .summary import bytes_text, count_text
 
@@ -32,11 +33,7 @@ HEADER = ("Layer (type)", "Forward ms (min-max)", "Backward ms (min-max)", "Shar
 def profile(model, batch_size, input_shape, classes, device, threads, no_backward, warmup, repeat, as_json,
             trace):
     """Time each layer's forward and backward; report throughput for inference and a training step."""
-    if threads is not None:
-        if threads > numba.config.NUMBA_NUM_THREADS:
-            raise click.BadParameter(f"{threads} is more than the {numba.config.NUMBA_NUM_THREADS} Numba can use "
-                                     "here; choose 1 to that, or raise NUMBA_NUM_THREADS", param_hint="'--threads'")
-        numba.set_num_threads(threads)
+    set_threads(threads)
     _check_device(device)
     net, (c, h, w), classes = build(model, input_shape, classes)
     result = profile_model(net, (batch_size, c, h, w), classes, device, not no_backward, warmup, repeat,
