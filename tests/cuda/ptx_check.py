@@ -105,6 +105,7 @@ def _every_kernel(g, dt):
     g.batch_norm_forward_eval(x, a((3,), np.float32), a((3,), np.float32), c, c, 1e-5)
     g.batch_norm_backward_train(x, x, c, mean, var, 1e-5), g.batch_norm_backward_eval(x, x, None, mean, var, 1e-5)
     g.batch_norm_update_running(a((3,), np.float32), a((3,), np.float32), mean, var, 50, 0.1)
+    g.batch_norm_backward_global(x, x, c, mean, var, 1e-5, a((3,), np.float64), a((3,), np.float64), 200)
     _, scale = g.lrn_forward(x, 5, 1e-4, 0.75, 1.0)
     g.lrn_backward(x, x, scale, 5, 1e-4, 0.75)
     g.dropout_backward(x, g.dropout_forward(x, 0.5, 2 ** 63 - 2)[1], 0.5)
