@@ -1,4 +1,5 @@
 """Module and Parameter: the containers that hold weights, buffers and sub-layers, as in PyTorch."""
+import itertools
 from collections import OrderedDict
 
 import numpy as np
@@ -32,12 +33,24 @@ def _naming_the_layer(error, module):
     return located
 
 
+class _HookHandle:
+    _ids = itertools.count()
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.id = hooks, next(self._ids)
+        hooks[self.id] = hook
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+
 class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
@@ -63,13 +76,25 @@ class Module:
     def __call__(self, *args):
         try:
             if function._observer is not None:
-                return function._observer.call(self, args)
-            return self.forward(*args)
+                out = function._observer.call(self, args)
+            else:
+                out = self.forward(*args)
         except ValueError as error:
             if getattr(error, "located", False):
                 raise
             located = _naming_the_layer(error, self)
             raise located from error  # chained: a bug in a kernel keeps its traceback
+        for hook in list(self._forward_hooks.values()):  # a copy: a hook may remove itself
+            replaced = hook(self, args, out)
+            if replaced is not None:
+                out = replaced
+        return out
+
+    def register_forward_hook(self, hook):
+        """Call `hook(module, inputs, output)` after every forward of this module, in the order registered; a
+        hook that returns something other than None replaces the output. Returns a handle whose `remove()`
+        unregisters it."""
+        return _HookHandle(self._forward_hooks, hook)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, prefix=""):
