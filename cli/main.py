@@ -30,3 +30,5 @@ from .profile import profile  # noqa: E402
 main.add_command(profile)
 from .warmup import warmup  # noqa: E402
 main.add_command(warmup)
+from .export import export  # noqa: E402
+main.add_command(export)

@@ -16,9 +16,11 @@ from . import tensor as _tensor  # a cycle (tensor imports function): Tensor is 
 _grad_mode = threading.local()
 _sequence = itertools.count()
 
-# While nbcnn.profile or nbcnn.shape_trace runs, its observer (None otherwise): Module.__call__ hands it every module
-# call as `call(module, args)`; with a tape recording, apply() shows it each node (`recorded(node)`) and
-# Tensor.backward() lets it run each node's backward (`backward(node, grad)`). One `is None` test when idle.
+# While nbcnn.profile, nbcnn.shape_trace or the ONNX exporter runs, its observer (None otherwise): Module.__call__
+# hands it every module call as `call(module, args)`; with a tape recording, apply() shows it each node with what it
+# was applied to (`recorded(node, inputs, options, result)`: a node keeps neither its inputs nor its options, and an
+# exporter needs both) and Tensor.backward() lets it run each node's backward (`backward(node, grad)`). One
+# `is None` test when idle.
 _observer = None
 
 
@@ -121,7 +123,7 @@ class Function:
             fn.sequence = next(_sequence)
             result._node = fn
             if _observer is not None:
-                _observer.recorded(fn)
+                _observer.recorded(fn, inputs, options, result)
         return result
 
 

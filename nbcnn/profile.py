@@ -173,7 +173,7 @@ class _LayerTimer:
         self._add(name, start)
         return out
 
-    def recorded(self, node):
+    def recorded(self, node, inputs, options, result):
         if self.current is not None:
             self.layer_of[node] = self.current
 

@@ -14,6 +14,7 @@ CI_DEPENDENCIES = {
     "matplotlib": ("'matplotlib'",),
     "Pillow": ("'PIL",),
     "numba-cuda": ("numba-cuda",),
+    "ONNX / ONNX Runtime": ("'onnx'", "'onnxruntime'"),
 }
 
 
