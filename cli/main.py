@@ -32,3 +32,5 @@ from .warmup import warmup  # noqa: E402
 main.add_command(warmup)
 from .export import export  # noqa: E402
 main.add_command(export)
+from .show import show  # noqa: E402
+main.add_command(show)
