@@ -1,8 +1,9 @@
 """Pooling's per-window math that both backends compile around their own loops (`njit` on the CPU,
 `cuda.jit(device=True)` on CUDA), so max pooling's tie rule and average pooling's divisor cannot drift between
 devices. The CPU's 2×2/2 and 3×3/2 pooling fast paths, and its record-free path for windows 3 wide, restate the
-tie and NaN rules for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison (`(v > m) | (v != v)`, without the
-branch of `or`) costs one more compare, and without it a diverging network's NaN vanishes into a plausible number."""
+tie and NaN rules for speed; tests/test_pool.py holds them to this one. A NaN-aware comparison
+(`(v > m) | (v != v)`, without the branch of `or`) costs one more compare, and without it a diverging network's
+NaN vanishes into a plausible number."""
 import math
 
 

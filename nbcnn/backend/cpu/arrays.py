@@ -54,7 +54,7 @@ def may_share_memory(a, b):
 
 def add(a, b):
     if (a.shape == b.shape and a.dtype == b.dtype and a.size >= _PARALLEL_ADD and a.flags.c_contiguous
-            and b.flags.c_contiguous):  # ResNet's (8, 64, 56, 56) sums: 0.71 -> 0.34 ms
+            and b.flags.c_contiguous):  # both cores on a residual sum, where NumPy's one is memory-bound
         out = np.empty_like(a)
         _add(a.reshape(-1), b.reshape(-1), out.reshape(-1))
         return out

@@ -1,9 +1,9 @@
 """Matrix products from Python code, one single-threaded BLAS call (gemm.py) per Numba thread.
 
 Numba's OpenMP threads spin for a while after each kernel; an OpenBLAS product started in that window shares the
-two cores with them. With NumPy's two-threaded OpenBLAS after Numba kernels, im2col convolution of LeNet-5's
-first layer took 64 ms instead of 7. Splitting a product over Numba's own threads, each part one
-single-threaded BLAS call, leaves no second thread pool to fight over the cores.
+two cores with them, and a product that should take milliseconds takes ten times as long (bench/README.md).
+Splitting a product over Numba's own threads, each part one single-threaded BLAS call, leaves no second thread
+pool to fight over the cores.
 """
 import numba
 import numpy as np
@@ -35,8 +35,8 @@ def _columns_parallel(a, b, out, beta, workers):
 @njit(parallel=True, cache=True, fastmath=True)
 def _one_row(a, bt, out, beta):
     # out (1, N) = a (1, K) @ btᵀ + beta·out as N dot products, each row of bt (a column of b) streamed from memory
-    # once. BLAS packs all of b even for one row: VGG-16's 25088 → 4096 layer at batch 1 took 37 ms that way,
-    # 14 ms this way, as NumPy's two-threaded gemv. At batch 8, dot products lost to BLAS (52 ms against 42).
+    # once. BLAS packs all of b even for one row, which at batch 1 costs more than the product (VGG-16's
+    # 25088 → 4096 layer, bench/README.md); from a few rows up BLAS wins again.
     row = a[0]
     for j in prange(out.shape[1]):
         col = bt[j]

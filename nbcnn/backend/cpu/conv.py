@@ -1,20 +1,21 @@
 """2-D convolution kernels: one algorithm per module, chosen here by the layer's shape.
 
-- conv_direct and conv_batched: stride 1 and C·K ≤ 128 (LeNet's 1→6, 6→16). Plain loops; a lowered product would
-  be a BLAS call with 6 or 16 output rows, all thread hand-off and no arithmetic. conv_batched (images innermost) at
-  batches ≥ 16 (conv2: 1.7–1.9× faster a pass at b256) except for a forward pass over planes that are mostly
-  real positions (conv1), conv_direct's zero-padded planes otherwise.
-- conv_winograd: 3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16 and ≥ 40 output tiles of 2×2 (every 3×3 layer of
-  VGG and ResNet at the benchmarks' batches but the 3-channel stems). F(2×2, 3×3): 2.25× fewer multiplications,
-  the products BLAS's. 1.0–3.5× faster than im2col per layer (bench/conv_algorithms.py); with fewer tiles (one or two
-  images of 7²) im2col's one fat product is faster forward, and with 3 input channels the transforms cost more
-  than they save (CIFAR's 3→64 stem at b128: forward 6.0 → 4.0 ms, backward-weight 11.8 → 5.6 with im2col; at
-  8 channels the two are even, at 16 Winograd leads).
-- conv_shifted: stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel
-  sizes, few tiles). One BLAS product per kernel tap over contiguous rows of the channels-last padded input: no
-  im2col. Forward measured 1.2–1.5× faster than im2col at 64 and 128 channels, even at 256, 1.5× slower at 512.
-- conv_im2col: everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
-Measured on the 2-vCPU Xeon (bench/README.md). `_FORCE` names one module for every call (tests compare them).
+`choose`'s table, first match wins (the constants below; what each row was measured against is in bench/README.md,
+"Measurements behind the kernels", and bench/conv_algorithms.py reruns it layer by layer):
+
+batched   stride 1, C·K ≤ 128, batch ≥ 16; a forward pass only where the padded planes are ≥ 1.5× the output.
+          Few channels (LeNet's 1→6, 6→16): a lowered product would be a BLAS call with 6 or 16 rows; images
+          innermost skip the padded planes' junk columns.
+direct    stride 1, C·K ≤ 128 otherwise: the same loops over zero-padded planes, for small batches.
+winograd  3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16, ≥ 40 output tiles of 2×2. F(2×2, 3×3): 2.25× fewer
+          multiplications, the products BLAS's. With fewer tiles im2col's one fat product wins; with 3 input
+          channels the transforms cost more than they save.
+shifted   stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel sizes, few
+          tiles). One BLAS product per kernel tap over rows of the channels-last padded input, no im2col copy;
+          past 256 channels im2col wins.
+im2col    everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
+
+`_FORCE` names one module for every call (tests compare them).
 """
 import numpy as np
 from numba import njit, prange
@@ -25,6 +26,10 @@ ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_w
               "im2col": conv_im2col}
 _FORCE = None  # an ALGORITHMS key, or None to choose by shape
 
+_FEW_CHANNELS = 128  # C·K at most: batched or direct
+_WINOGRAD_MIN_IN, _WINOGRAD_MIN_OUT, _WINOGRAD_MIN_TILES = 8, 16, 40
+_SHIFTED_MIN_CHANNELS, _SHIFTED_MAX_CHANNELS = 8, 256
+
 
 def choose(x_shape, w_shape, stride, padding, forward=True):
     """The ALGORITHMS key for a convolution of input (N, C, H, W) with weight (K, C, kh, kw), for its forward pass
@@ -32,14 +37,15 @@ def choose(x_shape, w_shape, stride, padding, forward=True):
     if _FORCE is not None:
         return _FORCE
     (n, c_in, h, w), k_out = x_shape, w_shape[0]
-    if tuple(stride) == (1, 1) and c_in * k_out <= 128:
+    if tuple(stride) == (1, 1) and c_in * k_out <= _FEW_CHANNELS:
         hp, wp = h + 2 * padding[0], w + 2 * padding[1]
         oh, ow = hp - w_shape[2] + 1, wp - w_shape[3] + 1
         return "batched" if conv_batched.pays(n, hp, wp, oh, ow, forward) else "direct"
-    if (conv_winograd.supports(w_shape, stride, padding) and k_out >= 16 and c_in >= 8
-            and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= 40):
+    if (conv_winograd.supports(w_shape, stride, padding) and k_out >= _WINOGRAD_MIN_OUT and c_in >= _WINOGRAD_MIN_IN
+            and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= _WINOGRAD_MIN_TILES):
         return "winograd"
-    if conv_shifted.supports(w_shape, stride, padding) and 8 <= min(c_in, k_out) and max(c_in, k_out) <= 256:
+    if (conv_shifted.supports(w_shape, stride, padding) and _SHIFTED_MIN_CHANNELS <= min(c_in, k_out)
+            and max(c_in, k_out) <= _SHIFTED_MAX_CHANNELS):
         return "shifted"
     return "im2col"
 
@@ -84,5 +90,5 @@ def _bias_grad(g, out):
 def conv2d_backward_bias(grad):
     n, k_out = grad.shape[:2]
     out = np.empty(k_out, grad.dtype)
-    _bias_grad(np.ascontiguousarray(grad).reshape(n, k_out, -1), out)  # NumPy's sum over (0, 2, 3): 3–6× slower
+    _bias_grad(np.ascontiguousarray(grad).reshape(n, k_out, -1), out)  # NumPy's sum over (0, 2, 3) is one core's
     return out

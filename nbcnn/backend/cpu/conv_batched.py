@@ -4,10 +4,9 @@ planes are mostly padding (LeNet's 6→16 at 14×14: 196 padded positions for 10
 conv_direct's padded planes make every pass compute the junk columns between rows (LeNet's conv2: 136 positions
 per 100 outputs) in spans of 136, where direct_rows' passes run at half their speed. Here the input is copied
 into blocks of B images (B ≤ 64), zero-padded, each row laid out (Wp, B): every tap of a kernel row is then the
-same row shifted by B, and one pass covers a whole output row of the block, OW·B positions, all of them real.
-Measured at b256 for LeNet's conv2 against conv_direct, copies included: forward 1.70 → 0.90 ms, backward-input
-1.99 → 1.17, backward-weight 2.26 → 1.06 (each timed alone; `nbcnn profile lenet -b 256` shows the layer in
-place). The outputs are written back from the accumulators into (N, K, OH, OW), so only inputs are copied.
+same row shifted by B, and one pass covers a whole output row of the block, OW·B positions, all of them real
+(against conv_direct, copies included, in bench/README.md). The outputs are written back from the accumulators
+into (N, K, OH, OW), so only inputs are copied.
 Backward-weight reads the gradient in the same blocks: a row's positions and a block's images make one
 contiguous reduction per tap, real positions only. Weight (K, C, kh, kw).
 """
@@ -25,13 +24,11 @@ def supports(w_shape, stride, padding):
 
 
 def pays(n, hp, wp, oh, ow, forward=True):
-    """Whether this form beats conv_direct's planes. It needs a batch of 16 or more. A forward pass also needs
-    planes at least 1.5 times the size of the output, whose junk positions it skips: with one input channel
-    (LeNet's conv1, 1024 padded positions for 784) each output takes 25 multiply-adds, and writing it back from
-    the blocks costs more than the planes' junk (b64, alternating: 0.30 vs 0.21 ms). Its backward passes are
-    faster batched (backward-weight 0.29 vs 0.33 ms at b64, 1.19 vs 1.41 at b256; backward-input 0.38 vs 0.47).
-    LeNet's conv2 (196 for 100) is 1.7–1.9× faster batched each pass at b256. At b8 the planes are faster (one
-    block of 8 images: short passes)."""
+    """Whether this form beats conv_direct's planes. It needs a batch of 16 or more: at b8 the planes are faster
+    (one block of 8 images makes short passes). A forward pass also needs planes at least 1.5 times the size of
+    the output, whose junk positions it skips: with one input channel (LeNet's conv1, 1024 padded positions for
+    784) each output takes 25 multiply-adds, and writing it back from the blocks costs more than the planes'
+    junk. Backward passes gain at any plane size. Measured in bench/README.md."""
     return n >= 16 and (not forward or hp * wp >= 1.5 * oh * ow)
 
 
@@ -58,7 +55,7 @@ def _to_blocks(x, top, left, hp, wp, bs):
         dst[(left + w) * bs:] = 0
         images = min(n - b * bs, bs)
         i = 0
-        while i + 8 <= images:  # eight images' rows at once: adjacent stores per column (one at a time: 2× slower)
+        while i + 8 <= images:  # eight images' rows at once: adjacent stores per column
             j = b * bs + i
             s0, s1, s2, s3 = x[j, ch, y], x[j + 1, ch, y], x[j + 2, ch, y], x[j + 3, ch, y]
             s4, s5, s6, s7 = x[j + 4, ch, y], x[j + 5, ch, y], x[j + 6, ch, y], x[j + 7, ch, y]
@@ -77,7 +74,7 @@ def _to_blocks(x, top, left, hp, wp, bs):
 @njit(cache=True)
 def _unblock_row(acc, kb, bs, first, y, k0, oy, bias):
     # y[first + i, k0 + j, oy, ox] = acc[j, ox·B + i] + bias[k0 + j] for the block's images, eight at a time
-    # (adjacent loads, as _to_blocks's stores: LeNet's conv2 forward 5-10 % faster than one image at a time)
+    # (adjacent loads, as _to_blocks's stores, rather than one image at a time)
     images, width = min(y.shape[0] - first, bs), y.shape[3]
     for j in range(kb):
         a, b = acc[j], bias[k0 + j]
@@ -152,7 +149,7 @@ def _backward_input(gb, w, ph, pw, bs, gx):
 @njit(cache=True, fastmath=True)
 def _dot5_pair(g, h, src, step, span, out):
     # out[0, kx] += Σ_q g[q]·src[kx·step + q], out[1, kx] the same for h, kx < 5: each source value loaded once for
-    # two gradient rows (one row a pass: 0.96 ms for LeNet's conv2 at b256, two: 0.70)
+    # two gradient rows (half the source loads of one row a pass)
     s0, s1, s2 = src[:span], src[step:step + span], src[2 * step:2 * step + span]
     s3, s4 = src[3 * step:3 * step + span], src[4 * step:4 * step + span]
     a0 = a1 = a2 = a3 = a4 = b0 = b1 = b2 = b3 = b4 = g.dtype.type(0)

@@ -23,8 +23,8 @@ from .cache_size import l2_bytes
 from .gemm import gemm
 from .winograd_tiles import grad_transform, input_transform, output_transform, transform_weight, untransform_weight_grad
 
-# V and M of one block: half a core's L2 (tuned at 1 MiB on a 2 MiB Xeon; on a 512 KiB EPYC, 256 KiB blocks ran the
-# 64-channel 8² layer 1.5× faster than 1 MiB ones, and half or all of L2 were within 3 % of each other there)
+# V and M of one block: half a core's L2, so that a block's transforms and products stay there (tuned on two L2
+# sizes, bench/README.md)
 _BLOCK_BYTES = l2_bytes() // 2
 # The whole schedule when all tiles' V and M fit in this many bytes and the layer is wide: C + K ≥ 512 for the
 # passes forward and ≥ 256 for backward-weight, whose blocked form also pays for a (K, C) sum per block and thread.
@@ -34,7 +34,7 @@ _BLOCK_TILES = None  # tests set a fixed tile count per block
 _BACKWARD_WEIGHT_TILES = 64  # at most, per block of backward-weight
 _SCHEDULE = None  # "blocked" or "whole" forces one (tests)
 # A block's 16 planes sit 32 KiB apart at C = 64, 128 tiles: the same L1 sets, so the transforms, which touch all
-# 16 at once, evicted each other. 128 bytes more per plane spreads them out (input transform 20 % faster).
+# 16 at once, evicted each other. 128 bytes more per plane spreads them out.
 _SKEW = 32
 
 
@@ -180,9 +180,8 @@ def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     k_out, c_in = w_shape[:2]
     n, _, oh, ow = grad.shape
     whole, block = _plan(n, c_in, k_out, oh, ow, x.itemsize, 256)
-    # Its products Z·Vᵀ read V transposed, slower for OpenBLAS than the forward's; at 64 channels blocks of 64
-    # tiles rather than 128 ran 5 % faster (the benchmark's 64→64 56² layer at b32: 36.6 -> 34.6 ms, CIFAR
-    # 64→64 32² at b128: 43.4 -> 41.6; at 128 channels 64 stays, 32 was slower)
+    # Its products Z·Vᵀ read V transposed, slower for OpenBLAS than the forward's: smaller blocks keep that
+    # operand in cache (block sizes measured in bench/README.md)
     block = min(block, _BACKWARD_WEIGHT_TILES)
     workers = numba.get_num_threads()
     x, grad = np.ascontiguousarray(x), np.ascontiguousarray(grad)

@@ -4,8 +4,8 @@ A pass adds one kernel row's taps, for several output channels at once, into acc
 acc[j, aoff + q] += Σ_kx wv[j, kx] · src[off + kx·step + q] for q < span. Taps lie `step` elements apart: 1 on a
 flattened plane, the batch block's size where images are innermost. Each loaded source value feeds every channel
 of the block, and each accumulator is stored once per kernel row (a store per multiply-add made the one-tap loop
-store-bound). The passes run fastest over long spans: 53–73 GFLOP/s at 100–136 elements, 140–160 from 640 up
-(one thread's pair, measured on the 2-vCPU Xeon).
+store-bound). The passes run fastest over long spans, which is why conv_batched lays images innermost
+(bench/README.md).
 """
 from numba import njit
 

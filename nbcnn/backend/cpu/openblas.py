@@ -1,9 +1,8 @@
 """NumPy's own OpenBLAS: the matrix products of nbcnn's kernels, and its thread count while they run.
 
 NumPy's wheels bundle an OpenBLAS with 64-bit integers and prefixed names (scipy_cblas_sgemm64_); Numba's np.dot
-goes to SciPy's, a separate library. Here NumPy's (0.3.31) ran single-threaded products of the shapes our kernels
-make 1.1–2.1× faster than SciPy's (0.3.30): LeNet's 16 × 150 × 6400 at 79 GFLOP/s against 37, a ResNet stem's
-64 × 147 × 7056 at 126 against 89. Found through /proc/self/maps (Linux); elsewhere, or with NumPy on another
+goes to SciPy's, a separate library. NumPy's ran single-threaded products of the shapes our kernels make faster
+than SciPy's (bench/README.md). Found through /proc/self/maps (Linux); elsewhere, or with NumPy on another
 BLAS, `library()` is None and gemm.py falls back to Numba's np.dot (SciPy's BLAS); NBCNN_NUMPY_BLAS=0 asks for
 that fallback.
 """

@@ -26,8 +26,8 @@ def _max_pool(x, kh, kw, sh, sw, ph, pw, y, argmax):
 @njit(parallel=True, cache=True)
 def _max_pool_2x2(x, y, code):
     """Kernel 2, stride 2, no padding (LeNet's pools): the four candidates of a window compared in row-major
-    order with a strict > or a NaN, which are window_max's tie and NaN rules, as selects the loop can vectorise. The record is the
-    maximum's place in its window, 0–3 row-major, one byte (a flat int32 index was four)."""
+    order with a strict > or a NaN, which are window_max's tie and NaN rules, as selects the loop can vectorise.
+    The record is the maximum's place in its window, 0–3 row-major, one byte (a flat int32 index was four)."""
     n, c = x.shape[0], x.shape[1]
     oh, ow = y.shape[2], y.shape[3]
     for t in prange(n * c):
@@ -130,8 +130,7 @@ def _max_pool_3x3s2(x, ph, pw, y, argmax):
 def _max_pool_values(x, kh, kw, sh, sw, ph, pw, y):
     """The maxima of windows 3 wide (kw = 3) without their places, when no gradient will flow back (inference):
     each output row's window rows are first reduced column by column (a loop that vectorises), then each
-    window's three columns. A NaN anywhere in a window is its maximum, as in window_max.
-    ResNet's 3×3/2 stem pool at b8: 4.9 -> 2.3 ms; GoogLeNet's 3×3/1 on 192×28² at b8: 10.9 -> 1.6 ms."""
+    window's three columns. A NaN anywhere in a window is its maximum, as in window_max."""
     n, c, h, w = x.shape
     oh, ow = y.shape[2], y.shape[3]
     for t in prange(n * c):
@@ -223,14 +222,14 @@ def max_pool2d_forward(x, kernel, stride, padding, ceil_mode=False, record=True)
     whole = 2 * shape[2] <= x.shape[2] and 2 * shape[3] <= x.shape[3]
     if tuple(kernel) == tuple(stride) == (2, 2) and tuple(padding) == (0, 0) and whole:
         code = np.empty(shape, np.int8)
-        _max_pool_2x2(x, y, code)  # 6× faster than the general loop on LeNet-5's first pool; a byte per window
+        _max_pool_2x2(x, y, code)  # one pass, a byte per window, instead of the general loop
         return y, (code if record else None)
     if not record and kernel[1] == 3:  # _max_pool_values's fast loop is for windows 3 wide
         _max_pool_values(x, *kernel, *stride, *padding, y)
         return y, None
     argmax = np.empty(shape, np.int32)
     if tuple(kernel) == (3, 3) and tuple(stride) == (2, 2):
-        _max_pool_3x3s2(x, *padding, y, argmax)  # 3× faster on ResNet's stem pool
+        _max_pool_3x3s2(x, *padding, y, argmax)  # ResNet's stem pool, unrolled
     else:
         _max_pool(x, *kernel, *stride, *padding, y, argmax)
     return y, (argmax if record else None)
@@ -238,7 +237,7 @@ def max_pool2d_forward(x, kernel, stride, padding, ceil_mode=False, record=True)
 
 def max_pool2d_backward(grad, argmax, x_shape):
     gx = np.empty(x_shape, grad.dtype)
-    if argmax.dtype == np.int8:  # 2×2 windows, written in one pass (LeNet's first pool at b256: 0.37 -> 0.26 ms)
+    if argmax.dtype == np.int8:  # 2×2 windows, every input written in one pass
         _max_pool_2x2_grad(np.ascontiguousarray(grad), argmax, gx)
     else:
         _max_pool_grad(np.ascontiguousarray(grad), argmax, gx)

@@ -6,10 +6,10 @@ starts at (2·row − ph, 2·column − pw). Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]
     G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]],  Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
 Transformed tiles are stored planar: row ξ = 4a + b of a (16, channels · tiles) array holds, channel by channel,
 element (a, b) of every tile, so that each ξ is a (channels, tiles) matrix for BLAS.
-How the loops are written is what makes them fast, measured on the 2-vCPU Xeon: they index slices from 0 (a
-possibly negative index costs a wrap-around test that stops vectorisation), touch few arrays at once (LLVM gives
-up on run-time overlap checks past 8 pairs) and never store two elements apart (interleaved stores do not
-vectorise: the output transform got 4× faster with planar stores and a separate interleaving copy).
+How the loops are written is what makes them fast: they index slices from 0 (a possibly negative index costs a
+wrap-around test that stops vectorisation), touch few arrays at once (LLVM gives up on run-time overlap checks
+past 8 pairs) and never store two elements apart (interleaved stores do not vectorise, so the output transform
+stores planar rows and interleaves them in a separate copy). Figures in bench/README.md.
 """
 import numpy as np
 from numba import njit, prange
@@ -70,8 +70,8 @@ def input_transform(x, ph, pw, tiles_h, tiles_w, t0, nb, c0, c1, rows, v):
 def output_transform(m, bias, tiles_h, tiles_w, t0, nb, k0, k1, rows, y):
     """y[i, k, 2ty:2ty + 2, 2tx:2tx + 2] = Aᵀ m A + bias for tile t0 + b and k ∈ [k0, k1), clipped to the output.
     Channel by channel: the four outputs of every tile of the block as four planar rows (stores interleaved two
-    apart do not vectorise; the same loop with planar stores ran 4× faster), then interleaved into the output rows
-    run by run, so each output plane is written in one contiguous stretch per block."""
+    apart do not vectorise), then interleaved into the output rows run by run, so each output plane is written in
+    one contiguous stretch per block."""
     oh, ow = y.shape[2], y.shape[3]
     r0, r1, r2, r3 = rows[0, :nb], rows[1, :nb], rows[2, :nb], rows[3, :nb]
     for k in range(k0, k1):
@@ -195,10 +195,9 @@ def _transform_one(u, at, a, b, c, d, e, f, g, h, i):
 @njit(parallel=True, cache=True)
 def transform_weight(w, flip, u):
     """u[ξ, k·C + c] = (G w[k, c] Gᵀ)[ξ] for w (K, C, 3, 3); with flip,
-    u[ξ, c·K + k] = (G w[k, c, ::−1, ::−1] Gᵀ)[ξ], the weight of backward-input (a strided copy of the flipped,
-    swapped weight cost 5 ms at 512 channels). u is planar like the tiles, and its planes must not be a multiple of
-    4 KiB apart (conv_winograd's _SKEW): 16 streams that far apart share L1 sets, and this ran at 4 GB/s (6.5 ms
-    at 512 channels)."""
+    u[ξ, c·K + k] = (G w[k, c, ::−1, ::−1] Gᵀ)[ξ], the weight of backward-input (read in place: a strided copy
+    of the flipped, swapped weight cost a pass of its own). u is planar like the tiles, and its planes must not
+    be a multiple of 4 KiB apart (conv_winograd's _SKEW): 16 streams that far apart share L1 sets."""
     k_out, c_in = w.shape[0], w.shape[1]
     rows, cols = (c_in, k_out) if flip else (k_out, c_in)
     for row in prange(rows):  # by rows of u: threads writing neighbouring columns would share cache lines
