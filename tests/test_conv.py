@@ -34,7 +34,8 @@ PAIRS = [pytest.param(algorithm, case, id=f"{algorithm or 'auto'}-{i}")
 
 @pytest.fixture
 def algorithm(request, monkeypatch):
-    monkeypatch.setattr(conv, "_FORCE", request.param)
+    if request.param is not None:
+        monkeypatch.setattr(conv, "choose", lambda *shapes, **options: request.param)
     return request.param
 
 
@@ -131,8 +132,7 @@ def test_dispatcher_chooses_an_algorithm_that_runs_each_shape():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_winograd_schedules_match_reference(monkeypatch, schedule, block_tiles, shape, padding, dtype):
     """Both Winograd schedules, with blocks that cut across tile rows and images, against plain loops."""
-    monkeypatch.setattr(conv_winograd, "_SCHEDULE", schedule)
-    monkeypatch.setattr(conv_winograd, "_BLOCK_TILES", block_tiles)
+    monkeypatch.setattr(conv_winograd, "_plan", lambda *layer: (schedule == "whole", block_tiles or 32))
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape)
     w, b = rng.standard_normal((6, shape[1], 3, 3)), rng.standard_normal(6)

@@ -41,11 +41,11 @@ CASES = {  # name: (algorithm, Winograd schedule, x shape, w shape, stride, padd
     "batched": ("batched", None, (20, 6, 14, 14), (16, 6, 5, 5), (1, 1), (0, 0)),
     "direct": ("direct", None, (4, 6, 14, 14), (16, 6, 5, 5), (1, 1), (0, 0)),
 }
-conv_winograd._BLOCK_TILES = 4
 rng = np.random.default_rng(0)
 out = {}
 for name, (algorithm, schedule, xs, ws, stride, padding) in CASES.items():
-    conv._FORCE, conv_winograd._SCHEDULE = algorithm, schedule
+    conv.choose = lambda *shapes, algorithm=algorithm, **options: algorithm
+    conv_winograd._plan = lambda *layer, whole=schedule == "whole": (whole, 4)
     x, w = rng.standard_normal(xs).astype(np.float32), rng.standard_normal(ws).astype(np.float32)
     gy = rng.standard_normal(conv.conv2d_forward(x, w, None, stride, padding).shape).astype(np.float32)
     for threads in (1, 2, 3):

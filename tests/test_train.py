@@ -76,15 +76,9 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(mnist_dir, tmp_pat
     whole = Trainer(config(mnist_dir, model_options={}), data, tmp_path / "whole")
     whole.fit()
 
-    class StopAfter:  # a Ctrl-C after the 4th step (mid second epoch)
+    class StopAfter(Reporter):  # a Ctrl-C after the 4th step (mid second epoch)
         def __init__(self, trainer):
             self.trainer, self.steps = trainer, 0
-
-        def start_epoch(self, *a):
-            pass
-
-        def end_epoch(self, *a):
-            pass
 
         def batch(self, *a):
             self.steps += 1

@@ -15,7 +15,7 @@ shifted   stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd doe
           past 256 channels im2col wins.
 im2col    everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
 
-`_FORCE` names one module for every call (tests compare them).
+Tests and bench/conv_ab.py force one algorithm by replacing `choose`.
 """
 import numpy as np
 from numba import njit, prange
@@ -24,8 +24,6 @@ from . import conv_batched, conv_direct, conv_im2col, conv_shifted, conv_winogra
 
 ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_winograd, "shifted": conv_shifted,
               "im2col": conv_im2col}
-_FORCE = None  # an ALGORITHMS key, or None to choose by shape
-
 _FEW_CHANNELS = 128  # C·K at most: batched or direct
 _WINOGRAD_MIN_IN, _WINOGRAD_MIN_OUT, _WINOGRAD_MIN_TILES = 8, 16, 40
 _SHIFTED_MIN_CHANNELS, _SHIFTED_MAX_CHANNELS = 8, 256
@@ -34,8 +32,6 @@ _SHIFTED_MIN_CHANNELS, _SHIFTED_MAX_CHANNELS = 8, 256
 def choose(x_shape, w_shape, stride, padding, forward=True):
     """The ALGORITHMS key for a convolution of input (N, C, H, W) with weight (K, C, kh, kw), for its forward pass
     or (forward=False) its backward passes."""
-    if _FORCE is not None:
-        return _FORCE
     (n, c_in, h, w), k_out = x_shape, w_shape[0]
     if tuple(stride) == (1, 1) and c_in * k_out <= _FEW_CHANNELS:
         hp, wp = h + 2 * padding[0], w + 2 * padding[1]

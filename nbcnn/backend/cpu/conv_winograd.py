@@ -30,9 +30,7 @@ _BLOCK_BYTES = l2_bytes() // 2
 # passes forward and ≥ 256 for backward-weight, whose blocked form also pays for a (K, C) sum per block and thread.
 # Per-layer measurements (2 threads, VGG/ResNet shapes at 224² and CIFAR's 32²) in bench/README.md.
 _WHOLE_BYTES = 40 << 20
-_BLOCK_TILES = None  # tests set a fixed tile count per block
 _BACKWARD_WEIGHT_TILES = 64  # at most, per block of backward-weight
-_SCHEDULE = None  # "blocked" or "whole" forces one (tests)
 # A block's 16 planes sit 32 KiB apart at C = 64, 128 tiles: the same L1 sets, so the transforms, which touch all
 # 16 at once, evicted each other. 128 bytes more per plane spreads them out.
 _SKEW = 32
@@ -48,12 +46,10 @@ def tiles(n, oh, ow):
 
 
 def _plan(n, c_in, k_out, oh, ow, itemsize, wide):
-    """(whole schedule?, tiles per block) for a pass over C + K ≥ `wide` channels."""
+    """(whole schedule?, tiles per block) for a pass over C + K ≥ `wide` channels. Tests replace it to force a
+    schedule and small blocks."""
     whole = 16 * (c_in + k_out) * tiles(n, oh, ow) * itemsize <= _WHOLE_BYTES and c_in + k_out >= wide
-    if _SCHEDULE is not None:
-        whole = _SCHEDULE == "whole"
-    block = _BLOCK_TILES or int(min(256, max(32, _BLOCK_BYTES // (16 * (c_in + k_out) * itemsize))))
-    return whole, block
+    return whole, int(min(256, max(32, _BLOCK_BYTES // (16 * (c_in + k_out) * itemsize))))
 
 
 @njit(cache=True, inline="always")
