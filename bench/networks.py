@@ -116,6 +116,10 @@ def resnet18_cifar(nn):
     return _resnet(nn, (2, 2, 2, 2), 10, cifar=True)
 
 
+def resnet18(nn):
+    return _resnet(nn, (2, 2, 2, 2), 1000, cifar=False)
+
+
 def resnet34(nn):
     return _resnet(nn, (3, 4, 6, 3), 1000, cifar=False)
 
@@ -124,7 +128,7 @@ NETWORKS = {"lenet5": (lenet5, (1, 28, 28), 10), "vgg16": (vgg16, (3, 224, 224),
             "vgg16_cifar": (vgg16_cifar, (3, 32, 32), 10), "resnet18_cifar": (resnet18_cifar, (3, 32, 32), 10),
             "resnet20": (resnet20, (3, 32, 32), 10), "resnet20_b": (resnet20_b, (3, 32, 32), 10),
             "resnet56": (resnet56, (3, 32, 32), 10),
-            "resnet34": (resnet34, (3, 224, 224), 1000)}
+            "resnet18": (resnet18, (3, 224, 224), 1000), "resnet34": (resnet34, (3, 224, 224), 1000)}
 
 
 def build(name, nn):

@@ -32,6 +32,7 @@ ROWS = {
     "resnet20_train_b128": ("ResNet-20 (paper, option A) train step, b128", "img/s", "speed", 1.5),
     "resnet20b_train_b128": ("ResNet-20 (1×1 projections) train step, b128", "img/s", "speed", 1.5),
     "resnet56_train_b128": ("ResNet-56 (paper, option A) train step, b128", "img/s", "speed", 1.5),
+    "resnet18_fwd_b1": ("ResNet-18 224 forward, b1", "img/s", "speed", 1.0),
     "vgg16_fwd_b1": ("VGG-16 224 forward, b1", "img/s", "speed", 1.0),
     "vgg16_fwd_b8": ("VGG-16 224 forward, b8", "img/s", "speed", 1.0),
     "resnet34_fwd_b8": ("ResNet-34 224 forward, b8", "img/s", "speed", 1.0),

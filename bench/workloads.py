@@ -45,7 +45,45 @@ class Torch:
         return self.lib.optim.SGD(params, lr=0.01, momentum=0.9)
 
 
-FRAMEWORKS = {"nbcnn": Nbcnn, "torch": Torch}
+class NbcnnFolded(Nbcnn):
+    """nbcnn's inference path: forward rows run nbcnn.optimize_for_inference's model (batch norm folded)."""
+    name = "nbcnn-folded"
+
+    def inference(self, net, batch):
+        model, shape, classes = networks.build(net, self.nn)
+        model = self.lib.optimize_for_inference(model, (batch,) + shape)
+        x, _ = _batch(shape, classes, batch, self)
+
+        def step():
+            with self.no_grad():
+                model(x)
+        return step
+
+
+class OnnxRuntime:
+    """ONNX Runtime on nbcnn's model exported by nbcnn.interop.export_onnx (the same network, weights seeded
+    alike), 2 intra-op threads, all graph optimisations (its fusions included)."""
+    name = "ort"
+
+    def __init__(self):
+        import onnxruntime
+        import nbcnn
+        nbcnn.manual_seed(0)
+        self.ort, self.nbcnn = onnxruntime, nbcnn
+
+    def inference(self, net, batch):
+        from nbcnn.interop import export_onnx
+        model, shape, classes = networks.build(net, self.nbcnn.nn)
+        proto = export_onnx(model, (batch,) + shape)
+        options = self.ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
+        session = self.ort.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        x = np.random.default_rng(0).standard_normal((batch,) + shape).astype(np.float32)
+        name = session.get_inputs()[0].name
+        return lambda: session.run(None, {name: x})
+
+
+FRAMEWORKS = {"nbcnn": Nbcnn, "torch": Torch, "nbcnn-folded": NbcnnFolded, "ort": OnnxRuntime}
 
 
 def _batch(shape, classes, batch, fw):
@@ -69,6 +107,8 @@ def train_step(net, batch, fw):
 
 
 def forward(net, batch, fw):
+    if hasattr(fw, "inference"):  # a framework with an inference path of its own
+        return fw.inference(net, batch), batch
     model, shape, classes = networks.build(net, fw.nn)
     model.eval()
     x, _ = _batch(shape, classes, batch, fw)
@@ -123,6 +163,7 @@ ROWS = {
     "resnet20_train_b128": (train_step, "resnet20", 128),
     "resnet20b_train_b128": (train_step, "resnet20_b", 128),
     "resnet56_train_b128": (train_step, "resnet56", 128),
+    "resnet18_fwd_b1": (forward, "resnet18", 1),
     "vgg16_fwd_b1": (forward, "vgg16", 1),
     "vgg16_fwd_b8": (forward, "vgg16", 8),
     "resnet34_fwd_b8": (forward, "resnet34", 8),
