@@ -5,7 +5,7 @@ import nbcnn
 import nbcnn.nn.functional as F
 import reference
 from gradcheck import check_gradients
-from nbcnn.backend.cpu import conv, conv_batched, conv_direct, conv_im2col, conv_winograd
+from nbcnn.backend.cpu import conv, conv_batched, conv_direct, conv_im2col, conv_winograd, conv_winograd4
 
 CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
@@ -149,6 +149,31 @@ def test_winograd_schedules_match_reference(monkeypatch, schedule, block_tiles, 
     np.testing.assert_allclose(y, y_ref, **tol)
     np.testing.assert_allclose(gx, gx_ref, **tol)
     np.testing.assert_allclose(gw, gw_ref, **tol)
+
+
+@pytest.mark.parametrize("shape, k, padding", [
+    ((2, 3, 7, 9), 6, (1, 1)),    # odd output sizes: the last tile of each row and column is cut
+    ((1, 4, 6, 6), 5, (0, 0)),    # no padding: a 4×4 output from 6×6, one tile
+    ((2, 5, 5, 4), 3, (2, 1)),    # padding 2 (backward-input then pads by 0) and uneven padding
+    ((3, 2, 3, 3), 4, (1, 2)),    # a plane smaller than one 6×6 input patch
+    ((70, 3, 5, 5), 2, (1, 1)),   # 4 tiles an image: blocks of 16 images, the last one short
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd4_matches_reference(shape, k, padding, dtype):
+    """F(4×4, 3×3) with channels innermost: every pass against plain loops, blocks of several images included."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape)
+    w, b = rng.standard_normal((k, shape[1], 3, 3)), rng.standard_normal(k)
+    y_ref = reference.conv2d(x, w, b, (1, 1), padding)
+    gy = rng.standard_normal(y_ref.shape)
+    gx_ref = conv_im2col.conv2d_backward_input(gy, w, x.shape, (1, 1), padding)
+    x, w, b, gy = (a.astype(dtype) for a in (x, w, b, gy))
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    y = conv_winograd4.conv2d_forward(x, w, b, (1, 1), padding)
+    gx = conv_winograd4.conv2d_backward_input(gy, w, x.shape, (1, 1), padding)
+    assert y.dtype == gx.dtype == dtype
+    np.testing.assert_allclose(y, y_ref, **tol)
+    np.testing.assert_allclose(gx, gx_ref, **tol)
 
 
 @pytest.mark.parametrize("n, c, side, k, kernel, padding", [

@@ -36,6 +36,7 @@ from nbcnn.backend.cpu import conv, conv_winograd
 CASES = {  # name: (algorithm, Winograd schedule, x shape, w shape, stride, padding)
     "winograd-blocked": ("winograd", "blocked", (3, 16, 10, 10), (16, 16, 3, 3), (1, 1), (1, 1)),
     "winograd-whole": ("winograd", "whole", (3, 16, 10, 10), (16, 16, 3, 3), (1, 1), (1, 1)),
+    "winograd4": ("winograd4", None, (40, 16, 6, 6), (16, 16, 3, 3), (1, 1), (1, 1)),
     "shifted": ("shifted", None, (2, 64, 16, 16), (64, 64, 3, 3), (1, 1), (1, 1)),
     "im2col": ("im2col", None, (5, 8, 12, 12), (16, 8, 3, 3), (2, 2), (1, 1)),
     "batched": ("batched", None, (20, 6, 14, 14), (16, 6, 5, 5), (1, 1), (0, 0)),

@@ -7,6 +7,9 @@ batched   stride 1, C·K ≤ 128, batch ≥ 16; a forward pass only where the pa
           Few channels (LeNet's 1→6, 6→16): a lowered product would be a BLAS call with 6 or 16 rows; images
           innermost skip the padded planes' junk columns.
 direct    stride 1, C·K ≤ 128 otherwise: the same loops over zero-padded planes, for small batches.
+winograd4 what winograd takes (below) with C, K ≤ 64 and outputs of at most 32²: F(4×4, 3×3), 4× fewer
+          multiplications, channels innermost (the CIFAR ResNets' layers: 1.1–1.8× F(2×2, 3×3) there; on
+          wider channels or larger maps F(2×2, 3×3) wins).
 winograd  3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16, ≥ 40 output tiles of 2×2. F(2×2, 3×3): 2.25× fewer
           multiplications, the products BLAS's. With fewer tiles im2col's one fat product wins; with 3 input
           channels the transforms cost more than they save.
@@ -20,12 +23,13 @@ Tests and bench/conv_ab.py force one algorithm by replacing `choose`.
 import numpy as np
 from numba import njit, prange
 
-from . import conv_batched, conv_direct, conv_im2col, conv_shifted, conv_winograd
+from . import conv_batched, conv_direct, conv_im2col, conv_shifted, conv_winograd, conv_winograd4
 
-ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_winograd, "shifted": conv_shifted,
-              "im2col": conv_im2col}
+ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_winograd,
+              "winograd4": conv_winograd4, "shifted": conv_shifted, "im2col": conv_im2col}
 _FEW_CHANNELS = 128  # C·K at most: batched or direct
 _WINOGRAD_MIN_IN, _WINOGRAD_MIN_OUT, _WINOGRAD_MIN_TILES = 8, 16, 40
+_WINOGRAD4_MAX_CHANNELS, _WINOGRAD4_MAX_SIDE = 64, 32
 _SHIFTED_MIN_CHANNELS, _SHIFTED_MAX_CHANNELS = 8, 256
 
 
@@ -39,7 +43,8 @@ def choose(x_shape, w_shape, stride, padding, forward=True):
         return "batched" if conv_batched.pays(n, hp, wp, oh, ow, forward) else "direct"
     if (conv_winograd.supports(w_shape, stride, padding) and k_out >= _WINOGRAD_MIN_OUT and c_in >= _WINOGRAD_MIN_IN
             and conv_winograd.tiles(n, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2) >= _WINOGRAD_MIN_TILES):
-        return "winograd"
+        small = max(h + 2 * padding[0], w + 2 * padding[1]) - 2 <= _WINOGRAD4_MAX_SIDE
+        return "winograd4" if small and max(c_in, k_out) <= _WINOGRAD4_MAX_CHANNELS else "winograd"
     if (conv_shifted.supports(w_shape, stride, padding) and _SHIFTED_MIN_CHANNELS <= min(c_in, k_out)
             and max(c_in, k_out) <= _SHIFTED_MAX_CHANNELS):
         return "shifted"
