@@ -167,13 +167,16 @@ def test_winograd4_matches_reference(shape, k, padding, dtype):
     y_ref = reference.conv2d(x, w, b, (1, 1), padding)
     gy = rng.standard_normal(y_ref.shape)
     gx_ref = conv_im2col.conv2d_backward_input(gy, w, x.shape, (1, 1), padding)
+    gw_ref = conv_im2col.conv2d_backward_weight(gy, x, w.shape, (1, 1), padding)
     x, w, b, gy = (a.astype(dtype) for a in (x, w, b, gy))
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
     y = conv_winograd4.conv2d_forward(x, w, b, (1, 1), padding)
     gx = conv_winograd4.conv2d_backward_input(gy, w, x.shape, (1, 1), padding)
-    assert y.dtype == gx.dtype == dtype
+    gw = conv_winograd4.conv2d_backward_weight(gy, x, w.shape, (1, 1), padding)
+    assert y.dtype == gx.dtype == gw.dtype == dtype
     np.testing.assert_allclose(y, y_ref, **tol)
     np.testing.assert_allclose(gx, gx_ref, **tol)
+    np.testing.assert_allclose(gw, gw_ref, **{k: v * 10 for k, v in tol.items()})  # a sum over every tile
 
 
 @pytest.mark.parametrize("n, c, side, k, kernel, padding", [

@@ -8,8 +8,8 @@ batched   stride 1, C·K ≤ 128, batch ≥ 16; a forward pass only where the pa
           innermost skip the padded planes' junk columns.
 direct    stride 1, C·K ≤ 128 otherwise: the same loops over zero-padded planes, for small batches.
 winograd4 what winograd takes (below) with C, K ≤ 64 and outputs of at most 32²: F(4×4, 3×3), 4× fewer
-          multiplications, channels innermost (the CIFAR ResNets' layers: 1.1–1.8× F(2×2, 3×3) there; on
-          wider channels or larger maps F(2×2, 3×3) wins).
+          multiplications, channels innermost (the CIFAR ResNets' layers, where it beats F(2×2, 3×3) on every
+          pass; on wider channels or larger maps F(2×2, 3×3) wins).
 winograd  3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16, ≥ 40 output tiles of 2×2. F(2×2, 3×3): 2.25× fewer
           multiplications, the products BLAS's. With fewer tiles im2col's one fat product wins; with 3 input
           channels the transforms cost more than they save.

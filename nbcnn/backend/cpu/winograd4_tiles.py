@@ -153,3 +153,85 @@ def transform_weight(w, flip, u):
                         u[6 * a + b, k, c] = out[b, a]
                     else:
                         u[6 * a + b, c, k] = out[b, a]
+
+
+@njit(cache=True)
+def grad_to_phases(g, i, gt):
+    """gt (4·th, 4, tw, K) ← image i of the output gradient g (N, K, OH, OW), zeros past its edge (the cut
+    tiles' missing outputs)."""
+    k_out, oh, ow = g.shape[1], g.shape[2], g.shape[3]
+    gt[:] = 0
+    for k in range(k_out):
+        for yy in range(oh):
+            row, dst = g[i, k, yy], gt[yy]
+            for q in range(ow):
+                dst[q & 3, q >> 2, k] = row[q]
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _a_row(g0, g1, g2, g3, out, a, n):
+    """out[:n] = row a of A = (Aᵀ)ᵀ applied to (g0, …, g3)."""
+    if a == 0:
+        for q in range(n):
+            out[q] = g0[q]
+    elif a == 1:
+        for q in range(n):
+            out[q] = g0[q] + g1[q] + g2[q] + g3[q]
+    elif a == 2:
+        for q in range(n):
+            out[q] = g0[q] - g1[q] + g2[q] - g3[q]
+    elif a == 3:
+        for q in range(n):
+            out[q] = g0[q] + np.float32(2) * g1[q] + np.float32(4) * g2[q] + np.float32(8) * g3[q]
+    elif a == 4:
+        for q in range(n):
+            out[q] = g0[q] - np.float32(2) * g1[q] + np.float32(4) * g2[q] - np.float32(8) * g3[q]
+    else:
+        for q in range(n):
+            out[q] = g3[q]
+
+
+@njit(cache=True, fastmath=True)
+def grad_transform(gt, th, tw, t0, z_rows, z):
+    """z[ξ, (t0 + ty·tw + j)·K + k] = (A dy Aᵀ)[ξ] for the 4×4 gradient tiles of the image in gt, the gradient of
+    the transformed tile's products; z_rows (6, 4, tw·K) scratch."""
+    k_out = gt.shape[3]
+    run = tw * k_out
+    for ty in range(th):
+        for s in range(4):
+            g0, g1 = gt[4 * ty, s].reshape(-1), gt[4 * ty + 1, s].reshape(-1)
+            g2, g3 = gt[4 * ty + 2, s].reshape(-1), gt[4 * ty + 3, s].reshape(-1)
+            for a in range(6):
+                _a_row(g0, g1, g2, g3, z_rows[a, s], a, run)
+        o = (t0 + ty * tw) * k_out
+        for a in range(6):
+            t = z_rows[a]
+            for b in range(6):
+                _a_row(t[0], t[1], t[2], t[3], z[6 * a + b, o:o + run], b, run)
+
+
+@njit(cache=True, inline="always")
+def _gt(d0, d1, d2, d3, d4, d5):
+    """Gᵀ times a column of 6."""
+    return (d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24,
+            (d2 - d1) / 6 + (d3 - d4) / 12,
+            -(d1 + d2) / 6 + (d3 + d4) / 6 + d5)
+
+
+@njit(parallel=True, cache=True)
+def untransform_weight_grad(parts, dw):
+    """dw[k, c] = Gᵀ D G with D[a, b] = Σ_p parts[p, 6a + b, c, k]: the gradient of transform_weight's input given
+    that of its output, summed over the workers' partial sums."""
+    k_out, c_in = dw.shape[0], dw.shape[1]
+    for k in prange(k_out):
+        d, e = np.empty(36), np.empty((3, 6))
+        for c in range(c_in):
+            d[:] = 0
+            for p in range(parts.shape[0]):
+                for xi in range(36):
+                    d[xi] += parts[p, xi, c, k]
+            for b in range(6):  # Gᵀ D, column by column
+                e[0, b], e[1, b], e[2, b] = _gt(d[b], d[6 + b], d[12 + b], d[18 + b], d[24 + b], d[30 + b])
+            for r in range(3):  # (Gᵀ D) G, row by row
+                dw[k, c, r, 0], dw[k, c, r, 1], dw[k, c, r, 2] = _gt(e[r, 0], e[r, 1], e[r, 2], e[r, 3], e[r, 4],
+                                                                     e[r, 5])
