@@ -1,6 +1,6 @@
 """Every convolution algorithm on the 3×3 stride-1 layers of VGG-16, ResNet and their CIFAR versions, pass by pass.
 
-python bench/conv_algorithms.py [winograd,shifted,im2col]   # GFLOP/s (2·N·K·C·9·H·W per pass), best of 3
+python bench/conv_algorithms.py [winograd4,winograd,shifted,im2col]   # GFLOP/s (2·N·K·C·9·H·W per pass), best of 3
 Prints, per layer, the forward, backward-input and backward-weight rates of each algorithm and the dispatcher's
 choice; the numbers behind conv.choose and conv_winograd's schedules. Run with NUMBA_NUM_THREADS=2.
 """
@@ -17,6 +17,7 @@ LAYERS = [  # batch, channels in, channels out, plane side
     (1, 3, 64, 224), (1, 64, 64, 224), (1, 128, 128, 112), (1, 256, 256, 56), (1, 512, 512, 28), (1, 512, 512, 14),
     (8, 64, 64, 56), (8, 128, 128, 28), (8, 256, 256, 14), (8, 512, 512, 7),
     (128, 3, 64, 32), (128, 64, 64, 32), (128, 128, 128, 16), (128, 256, 256, 8), (128, 512, 512, 4),
+    (128, 16, 16, 32), (128, 32, 32, 16), (128, 64, 64, 8),  # the ResNet paper's CIFAR networks
 ]
 
 
@@ -50,4 +51,4 @@ def main(algorithms):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1].split(",") if len(sys.argv) > 1 else ["winograd", "shifted", "im2col"])
+    main(sys.argv[1].split(",") if len(sys.argv) > 1 else ["winograd4", "winograd", "shifted", "im2col"])
