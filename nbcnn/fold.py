@@ -11,6 +11,7 @@ folded only when the convolution's output goes to that batch norm alone and each
 forward pass. Everything else is left as it is, so any model gives an equal model.
 """
 import copy
+from collections import Counter
 
 import numpy as np
 
@@ -40,13 +41,8 @@ def _conv_bn_pairs(model, input_shape):
     with enable_grad(), observed_by(tracer):
         out = model(x)
     made_by = {id(r.result): r for r in tracer.records}
-    consumers = {}
-    for r in tracer.records:
-        for t in r.inputs:
-            consumers[id(t)] = consumers.get(id(t), 0) + 1
-    calls = {}
-    for r in tracer.records:
-        calls[id(r.module)] = calls.get(id(r.module), 0) + 1
+    consumers = Counter(id(t) for r in tracer.records for t in r.inputs)
+    calls = Counter(id(r.module) for r in tracer.records)
     pairs = []
     for r in tracer.records:
         if not (r.op is ops.BatchNorm and isinstance(r.module, nn.BatchNorm2d) and r.module.running_mean is not None):

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from .. import ops
+from .. import __version__, ops
 from ..function import enable_grad, observed_by
 from ..tensor import Tensor
 from . import onnx_ops
@@ -41,7 +41,6 @@ def export_onnx(model, input_shape, path=None, input_name="input", output_name="
     finally:
         for m, training in modes:
             object.__setattr__(m, "training", training)
-    from .. import __version__  # here: nbcnn/__init__.py imports this package before it sets __version__
     proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
                                    producer_name="nbcnn", producer_version=__version__)
     onnx.helper.set_model_props(proto, metadata or {})

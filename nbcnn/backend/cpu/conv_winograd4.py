@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import conv_winograd, openblas
+from .conv_winograd import _matrix
 from .gemm import gemm
 from .winograd4_tiles import (grad_to_phases, grad_transform, input_transform, output_transform, to_phases,
                               transform_weight, untransform_weight_grad)
@@ -28,11 +29,6 @@ _SKEW = 32  # elements between the 36 planes of a block, so that they do not sha
 
 def supports(w_shape, stride, padding):
     return conv_winograd.supports(w_shape, stride, padding)
-
-
-@njit(cache=True, inline="always")
-def _matrix(planes, xi, rows, cols):
-    return planes[xi, :rows * cols].reshape((rows, cols))
 
 
 @njit(parallel=True, cache=True)
@@ -126,11 +122,11 @@ def conv2d_backward_input(grad, weight, x_shape, stride, padding):
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     k_out, c_in = w_shape[:2]
     n, _, oh, ow = grad.shape
-    workers = min(numba.get_num_threads(), -(-n // _per_block(oh, ow)))
-    parts = np.empty((workers, 36, c_in, k_out), x.dtype)
+    per_block = _per_block(oh, ow)
+    parts = np.empty((min(numba.get_num_threads(), -(-n // per_block)), 36, c_in, k_out), x.dtype)
     with openblas.single_threaded():
-        _backward_weight(np.ascontiguousarray(x), np.ascontiguousarray(grad), padding[0], padding[1],
-                         _per_block(oh, ow), parts)
+        _backward_weight(np.ascontiguousarray(x), np.ascontiguousarray(grad), padding[0], padding[1], per_block,
+                         parts)
     dw = np.empty(w_shape, x.dtype)
     untransform_weight_grad(parts, dw)
     return dw
