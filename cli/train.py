@@ -141,9 +141,9 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
         key = next(k for k in final if k.endswith("_accuracy") and not k.startswith("train"))
         tta = f" ({final[key + '_tta']:.2%} with {config.tta})" if key + "_tta" in final else ""
         click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%}{tta} after "
-                   f"{final['iteration']} iterations ({final['epoch']} epochs); best checkpoint {rundir / 'best.npz'}")
+                   f"{_count(final['iteration'], 'iteration')} ({_count(final['epoch'], 'epoch')}); best checkpoint {rundir / 'best.npz'}")
     else:
-        done = f"{config.iterations} iterations" if config.iterations else f"{config.epochs} epochs"
+        done = _count(config.iterations, "iteration") if config.iterations else _count(config.epochs, "epoch")
         click.echo(f"nothing to do: {rundir} has already trained {done} (raise --epochs or --iterations)")
 
 
@@ -230,3 +230,7 @@ def _parse_options(pairs):
         except ValueError:
             options[key] = value  # a bare word, such as tanh
     return options
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -142,25 +142,75 @@ def test_a_storage_of_the_wrong_size_is_refused_before_allocating(pth, tmp_path)
         load_torch_state_dict(bad)
 
 
-def test_a_view_beyond_its_storage_is_refused(pth, tmp_path):
-    """A pickle whose tensor claims 10 elements of a 54-element storage from offset 50."""
-    from torch._utils import _rebuild_tensor_v2
+class Storage:
+    """Pickled as storage 0 of the fixture's file, 54 float32 elements."""
 
-    class Storage:
-        pass
 
-    class View:
-        def __reduce__(self):
-            return _rebuild_tensor_v2, (Storage(), 50, (10,), (1,), False, OrderedDict())
+class View:
+    def __init__(self, offset, size, stride):
+        self.args = offset, size, stride
 
+    def __reduce__(self):
+        from torch._utils import _rebuild_tensor_v2
+        return _rebuild_tensor_v2, (Storage(), *self.args, False, OrderedDict())
+
+
+def views_pickle(state, storage_count=54):
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=2)
-    pickler.persistent_id = lambda obj: ("storage", torch.FloatStorage, "0", "cpu", 54) \
+    pickler.persistent_id = lambda obj: ("storage", torch.FloatStorage, "0", "cpu", storage_count) \
         if isinstance(obj, Storage) else None
-    pickler.dump({"w": View()})
-    bad = rewritten(pth, tmp_path / "beyond.pth", {"data.pkl": buffer.getvalue()})
+    pickler.dump(state)
+    return buffer.getvalue()
+
+
+def test_a_view_beyond_its_storage_is_refused(pth, tmp_path):
+    """A pickle whose tensor claims 10 elements of a 54-element storage from offset 50."""
+    bad = rewritten(pth, tmp_path / "beyond.pth", {"data.pkl": views_pickle({"w": View(50, (10,), (1,))})})
     with pytest.raises(TorchFileError, match="reaches element 59 of a storage of 54"):
         load_torch_state_dict(bad)
+
+
+def test_a_view_repeating_its_storage_is_refused_before_allocating(pth, tmp_path):
+    """Stride 0 would make 10¹² copies of one element (4 TB) out of a file of a few kilobytes."""
+    bad = rewritten(pth, tmp_path / "expanded.pth", {"data.pkl": views_pickle({"w": View(0, (10**6, 10**6), (0, 0))})})
+    with pytest.raises(TorchFileError, match=r"size \(1000000, 1000000\), stride \(0, 0\) repeats elements of a "
+                                             r"storage of 54"):
+        load_torch_state_dict(bad)
+    ok = rewritten(pth, tmp_path / "ok.pth", {"data.pkl": views_pickle({"w": View(0, (54,), (1,))})})
+    assert load_torch_state_dict(ok)["w"].shape == (54,)  # the same pickle with a real view loads
+
+
+def handmade_pth(path, state, storage_count, compression=zipfile.ZIP_STORED):
+    """A state_dict file of `state`'s views over one float32 storage of zeros, as torch.save lays it out."""
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
+        z.writestr("made/data.pkl", views_pickle(state, storage_count))
+        z.writestr("made/data/0", bytes(4 * storage_count))
+    return path
+
+
+def test_one_view_named_over_and_over_is_refused(tmp_path):
+    """Each tensor is a copy: a pickle naming a 1 MB storage fifty times must not copy it fifty times; the same
+    storage viewed twice (tied weights) loads."""
+    count = 2**18
+    many = handmade_pth(tmp_path / "many.pth", {f"w{i}": View(0, (count,), (1,)) for i in range(50)}, count)
+    with pytest.raises(TorchFileError, match=r"more than 4 times the file's \d+ bytes"):
+        load_torch_state_dict(many)
+    tied = handmade_pth(tmp_path / "tied.pth", {"a": View(0, (count,), (1,)), "b": View(0, (512, 512), (1, 512))},
+                        count)
+    assert load_torch_state_dict(tied)["b"].shape == (512, 512)
+
+
+def test_a_deflated_storage_larger_than_the_file_is_refused(tmp_path):
+    """A zip bomb: 64 MB of zeros deflate to a few kilobytes; the entry is refused on its declared size."""
+    count = 16 * 2**20
+    bomb = handmade_pth(tmp_path / "bomb.pth", {"w": View(0, (count,), (1,))}, count, zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 1_000_000
+    with pytest.raises(TorchFileError, match=rf"storage 0's entry made/data/0 unpacks to {4 * count} bytes, more "
+                                             r"than the whole file's \d+"):
+        load_torch_state_dict(bomb)
+    small = handmade_pth(tmp_path / "small.pth", {"w": View(0, (54,), (1,))}, 54, zipfile.ZIP_DEFLATED)
+    assert load_torch_state_dict(small)["w"].shape == (54,)  # deflated, but no bigger than the file: read
 
 
 def test_legacy_files_and_non_state_dicts_are_named(tmp_path):

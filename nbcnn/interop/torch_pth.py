@@ -8,9 +8,12 @@ torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, ho
 
 A pickle may call any importable function while it loads, so, in the spirit of PyTorch's weights_only loader,
 only the globals a state_dict needs resolve, each to a harmless stand-in written here: OrderedDict, the two tensor
-rebuilders and the storage classes. Anything else fails at its first forbidden global, before it runs. Storage
-sizes are checked against the archive's entries before a byte is allocated, and every tensor's view against its
-storage.
+rebuilders and the storage classes. Anything else fails at its first forbidden global, before it runs. Nothing
+is allocated on a size the file only claims: a storage's element count must match its entry, no entry may hold
+more bytes than the whole file (torch.save stores entries uncompressed; a deflated entry could claim gigabytes),
+every tensor's view must lie inside its storage and hold no more elements than it (a stride of 0 repeats one
+element any number of times), and all the tensors together at most _COPIES_PER_FILE times the file's size (views
+of one storage are copied apart, and a pickle can name one view over and over).
 """
 import pickle
 import zipfile
@@ -30,6 +33,10 @@ _STORAGES = {
 }
 
 
+# Tied weights make two or three views of one storage; a legitimate state_dict stays far below this.
+_COPIES_PER_FILE = 4
+
+
 class TorchFileError(DataError):
     """A .pth file that is not a readable state_dict: legacy format, truncated, or a pickle asking for more."""
 
@@ -41,7 +48,7 @@ class _StorageType:
         self.name = name
 
 
-def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
+def _view_of(storage, offset, size, stride):
     """A contiguous copy of the strided view, after checking that the view lies inside its storage."""
     array, bfloat16 = storage
     offset, size, stride = int(offset), tuple(int(n) for n in size), tuple(int(s) for s in stride)
@@ -52,6 +59,9 @@ def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=No
         if last >= array.size:
             raise ValueError(f"tensor of size {size}, stride {stride}, offset {offset} reaches element {last} of "
                              f"a storage of {array.size}")
+        if np.prod(size, dtype=object) > array.size:
+            raise ValueError(f"tensor of size {size}, stride {stride} repeats elements of a storage of "
+                             f"{array.size}: a state_dict's tensors are not expanded views")
     item = array.itemsize
     view = np.lib.stride_tricks.as_strided(array[offset:] if array.size else array, size,
                                            tuple(s * item for s in stride), writeable=False)
@@ -67,19 +77,21 @@ def _rebuild_parameter(data, requires_grad=False, hooks=None):
 
 _GLOBALS = {
     ("collections", "OrderedDict"): OrderedDict,
-    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     **{("torch", name): _StorageType(name) for name in _STORAGES},
 }
 
 
 class _StateDictUnpickler(pickle.Unpickler):
-    def __init__(self, file, archive, prefix, byteorder):
+    def __init__(self, file, archive, prefix, byteorder, file_size):
         super().__init__(file)
-        self.archive, self.prefix, self.byteorder = archive, prefix, byteorder
+        self.archive, self.prefix, self.byteorder, self.file_size = archive, prefix, byteorder, file_size
         self.storages = {}
+        self.copied = 0  # bytes of tensors built so far
 
     def find_class(self, module, name):
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+            return self._rebuild_tensor
         try:
             return _GLOBALS[(module, name)]
         except KeyError:
@@ -95,6 +107,14 @@ class _StateDictUnpickler(pickle.Unpickler):
             self.storages[key] = self._read_storage(kind.name, key, count)
         return self.storages[key]
 
+    def _rebuild_tensor(self, storage, offset, size, stride, requires_grad=False, hooks=None, metadata=None):
+        tensor = _view_of(storage, offset, size, stride)
+        self.copied += tensor.nbytes
+        if self.copied > _COPIES_PER_FILE * self.file_size:
+            raise pickle.UnpicklingError(f"its tensors add up to more than {_COPIES_PER_FILE} times the file's "
+                                         f"{self.file_size} bytes: the pickle names the same storages over and over")
+        return tensor
+
     def _read_storage(self, kind, key, count):
         dtype = np.dtype(_STORAGES[kind]).newbyteorder("<" if self.byteorder == "little" else ">")
         entry = f"{self.prefix}data/{key}"
@@ -105,6 +125,10 @@ class _StateDictUnpickler(pickle.Unpickler):
         if info.file_size != count * dtype.itemsize:  # checked before allocating: a count may be anything
             raise pickle.UnpicklingError(f"storage {key} ({kind}) should hold {count} elements, "
                                          f"{count * dtype.itemsize} bytes; its entry {entry} has {info.file_size}")
+        if info.file_size > self.file_size:
+            raise pickle.UnpicklingError(f"storage {key}'s entry {entry} unpacks to {info.file_size} bytes, more "
+                                         f"than the whole file's {self.file_size}; torch.save stores entries "
+                                         f"uncompressed")
         raw = self.archive.read(entry)
         return np.frombuffer(raw, dtype).astype(dtype.newbyteorder("="), copy=False), kind == "BFloat16Storage"
 
@@ -138,7 +162,7 @@ def _load_archive(path, archive):
             raise TorchFileError(f"{path}: unknown byte order {byteorder!r}")
     try:
         with archive.open(pickles[0]) as f:
-            state = _StateDictUnpickler(f, archive, prefix, byteorder).load()
+            state = _StateDictUnpickler(f, archive, prefix, byteorder, path.stat().st_size).load()
     except (zipfile.BadZipFile, EOFError) as error:
         raise TorchFileError(f"{path}: truncated or corrupt archive ({error})") from None
     except Exception as error:  # a hostile or corrupt pickle can fail in many ways; all mean the same here
