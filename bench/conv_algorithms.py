@@ -1,8 +1,10 @@
-"""Every convolution algorithm on the 3×3 stride-1 layers of VGG-16, ResNet and their CIFAR versions, pass by pass.
+"""Every convolution algorithm on the 3×3 stride-1 layers of VGG-16, ResNet and their CIFAR versions, pass by pass,
+or (--strided) on the strided layers of the registry's networks.
 
-python bench/conv_algorithms.py [winograd4,winograd,shifted,im2col]   # GFLOP/s (2·N·K·C·9·H·W per pass), best of 3
-Prints, per layer, the forward, backward-input and backward-weight rates of each algorithm and the dispatcher's
-choice; the numbers behind conv.choose and conv_winograd's schedules. Run with NUMBA_NUM_THREADS=2.
+python bench/conv_algorithms.py [winograd4,winograd,shifted,im2col]     # GFLOP/s (2·N·K·C·kh·kw·OH·OW per pass)
+python bench/conv_algorithms.py --strided [lowered_cl,im2col]
+Prints, per layer, the forward, backward-input and backward-weight rates of each algorithm (best of 3) and the
+dispatcher's choice; the numbers behind conv.choose and conv_winograd's schedules. Run with NUMBA_NUM_THREADS=2.
 """
 import os
 import sys
@@ -13,11 +15,21 @@ import nbcnn  # noqa: E402,F401  (first: it sets OpenBLAS's spin time before Num
 import numpy as np  # noqa: E402
 from nbcnn.backend.cpu import conv  # noqa: E402
 
-LAYERS = [  # batch, channels in, channels out, plane side
+LAYERS = [  # batch, channels in, channels out, input side (3×3, stride 1, padding 1)
     (1, 3, 64, 224), (1, 64, 64, 224), (1, 128, 128, 112), (1, 256, 256, 56), (1, 512, 512, 28), (1, 512, 512, 14),
     (8, 64, 64, 56), (8, 128, 128, 28), (8, 256, 256, 14), (8, 512, 512, 7),
     (128, 3, 64, 32), (128, 64, 64, 32), (128, 128, 128, 16), (128, 256, 256, 8), (128, 512, 512, 4),
     (128, 16, 16, 32), (128, 32, 32, 16), (128, 64, 64, 8),  # the ResNet paper's CIFAR networks
+]
+STRIDED = [  # batch, channels in, channels out, input side, kernel, stride, padding
+    (128, 16, 32, 32, 3, 2, 1), (128, 32, 64, 16, 3, 2, 1),  # the CIFAR ResNets' stride-2 layers
+    (128, 16, 32, 32, 1, 2, 0), (128, 32, 64, 16, 1, 2, 0),  # and their 1×1 projections (option B)
+    (128, 64, 128, 32, 3, 2, 1), (128, 128, 256, 16, 3, 2, 1), (128, 256, 512, 8, 3, 2, 1),  # small ResNet-18
+    (1, 3, 64, 224, 7, 2, 3), (8, 3, 64, 224, 7, 2, 3),  # ImageNet ResNet stems
+    (1, 64, 128, 56, 3, 2, 1), (1, 128, 256, 28, 3, 2, 1), (1, 256, 512, 14, 3, 2, 1),  # ResNet-18/34 at b1
+    (8, 64, 128, 56, 3, 2, 1), (8, 128, 256, 28, 3, 2, 1), (8, 256, 512, 14, 3, 2, 1),  # and b8
+    (8, 64, 128, 56, 1, 2, 0), (8, 256, 512, 14, 1, 2, 0),  # their 1×1 downsampling
+    (8, 3, 64, 224, 11, 4, 2),  # AlexNet's stem
 ]
 
 
@@ -31,24 +43,31 @@ def _best(f, reps=3):
     return min(times)
 
 
-def main(algorithms):
+def main(algorithms, layers):
     rng = np.random.default_rng(0)
-    print(f"{'layer':<22}" + "".join(f" | {a:<17}" for a in algorithms) + " | chosen")
-    for n, c, k, side in LAYERS:
+    print(f"{'layer':<32}" + "".join(f" | {a:<17}" for a in algorithms) + " | chosen")
+    for n, c, k, side, kernel, step, pad in layers:
+        stride, padding = (step, step), (pad, pad)
+        out = (side + 2 * pad - kernel) // step + 1
         x = rng.standard_normal((n, c, side, side), dtype=np.float32)
-        w = rng.standard_normal((k, c, 3, 3), dtype=np.float32)
+        w = rng.standard_normal((k, c, kernel, kernel), dtype=np.float32)
         b = np.zeros(k, np.float32)
-        gy = rng.standard_normal((n, k, side, side), dtype=np.float32)
-        gflop = 2 * n * k * c * 9 * side * side / 1e9
-        line = f"{n:>3} × {c:>3}→{k:<3} at {side:>3}²"
+        gy = rng.standard_normal((n, k, out, out), dtype=np.float32)
+        gflop = 2 * n * k * c * kernel * kernel * out * out / 1e9
+        line = f"{n:>3} × {c:>3}→{k:<3} at {side:>3}², {kernel}×{kernel}/{step}"
         for name in algorithms:
             algo = conv.ALGORITHMS[name]
-            rates = (gflop / _best(lambda: algo.conv2d_forward(x, w, b, (1, 1), (1, 1))),
-                     gflop / _best(lambda: algo.conv2d_backward_input(gy, w, x.shape, (1, 1), (1, 1))),
-                     gflop / _best(lambda: algo.conv2d_backward_weight(gy, x, w.shape, (1, 1), (1, 1))))
+            rates = (gflop / _best(lambda: algo.conv2d_forward(x, w, b, stride, padding)),
+                     gflop / _best(lambda: algo.conv2d_backward_input(gy, w, x.shape, stride, padding)),
+                     gflop / _best(lambda: algo.conv2d_backward_weight(gy, x, w.shape, stride, padding)))
             line += " | " + " ".join(f"{r:5.0f}" for r in rates)
-        print(line + " | " + conv.choose(x.shape, w.shape, (1, 1), (1, 1)), flush=True)
+        print(line + " | " + conv.choose(x.shape, w.shape, stride, padding), flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1].split(",") if len(sys.argv) > 1 else ["winograd4", "winograd", "shifted", "im2col"])
+    args = sys.argv[1:]
+    strided = "--strided" in args
+    args = [a for a in args if a != "--strided"]
+    default = ["lowered_cl", "im2col"] if strided else ["winograd4", "winograd", "shifted", "im2col"]
+    main(args[0].split(",") if args else default,
+         STRIDED if strided else [(n, c, k, side, 3, 1, 1) for n, c, k, side in LAYERS])

@@ -16,6 +16,21 @@ def conv2d(x, w, b, stride, padding):
     return y + (0 if b is None else b[None, :, None, None])
 
 
+def conv2d_grads(x, w, gy, stride, padding):
+    """(dL/dx, dL/dw) of conv2d for an output gradient gy: each output position's window, run backwards."""
+    (sh, sw), (ph, pw) = stride, padding
+    n, c, h, wd = x.shape
+    kh, kw = w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    gxp, gw = np.zeros_like(xp), np.zeros(w.shape)
+    for i in range(gy.shape[2]):
+        for j in range(gy.shape[3]):
+            window = (slice(None), slice(None), slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw))
+            gxp[window] += np.tensordot(gy[:, :, i, j], w, axes=([1], [0]))
+            gw += np.tensordot(gy[:, :, i, j], xp[window], axes=([0], [0]))
+    return gxp[:, :, ph:ph + h, pw:pw + wd], gw
+
+
 def pool2d(x, kernel, stride, padding, reduce, pad_value):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)

@@ -5,7 +5,8 @@ import nbcnn
 import nbcnn.nn.functional as F
 import reference
 from gradcheck import check_gradients
-from nbcnn.backend.cpu import conv, conv_batched, conv_direct, conv_im2col, conv_winograd, conv_winograd4
+from nbcnn.backend.cpu import (conv, conv_batched, conv_direct, conv_im2col, conv_lowered_cl, conv_winograd,
+                               conv_winograd4)
 
 CASES = [  # N, C, H, W, K, kh, kw, stride, padding
     (2, 3, 7, 6, 4, 3, 3, (1, 1), (1, 1)),
@@ -80,6 +81,34 @@ def test_tiled_lowering_matches_one_tile(monkeypatch, rows_per_tile, dtype, stri
     np.testing.assert_allclose(conv_im2col.conv2d_backward_weight(gy, x, w.shape, stride, padding), gw_whole, **tol)
     np.testing.assert_allclose(conv_im2col.conv2d_backward_input(gy, w, x.shape, stride, padding), gx_whole, **tol)
     np.testing.assert_allclose(whole, reference.conv2d(x, w, b, stride, padding), **tol)
+
+
+@pytest.mark.parametrize("per_block", [1, 2, 3])  # blocks of whole images; 5 images leave a short last block
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("stride, padding", [((2, 2), (1, 1)), ((2, 1), (0, 2)), ((3, 2), (2, 1))])
+def test_channels_last_blocks_match_the_reference(monkeypatch, per_block, threads, stride, padding):
+    """Blocks of one, two or three images, on one or two threads, give the plain loops' outputs and gradients."""
+    import numba
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((5, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    monkeypatch.setattr(conv_lowered_cl, "_MIN_ROWS", 1)
+    monkeypatch.setattr(conv_lowered_cl, "l2_bytes", lambda: 0)
+    y_ref = reference.conv2d(x, w, b, stride, padding)
+    monkeypatch.setattr(conv_lowered_cl, "_MIN_ROWS", per_block * y_ref.shape[2] * y_ref.shape[3])
+    gy = rng.standard_normal(y_ref.shape)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        assert conv_lowered_cl._Geometry(x.shape, w.shape, stride, padding, 8).per_block == per_block
+        y = conv_lowered_cl.conv2d_forward(x, w, b, stride, padding)
+        gx = conv_lowered_cl.conv2d_backward_input(gy, w, x.shape, stride, padding)
+        gw = conv_lowered_cl.conv2d_backward_weight(gy, x, w.shape, stride, padding)
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12)
+    gx_ref, gw_ref = reference.conv2d_grads(x, w, gy, stride, padding)
+    np.testing.assert_allclose(gx, gx_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gw, gw_ref, rtol=1e-12, atol=1e-12)
 
 
 def test_same_and_valid_padding_strings():

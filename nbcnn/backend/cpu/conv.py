@@ -16,21 +16,27 @@ winograd  3×3, stride 1, padding ≤ 2, C ≥ 8, K ≥ 16, ≥ 40 output tiles 
 shifted   stride 1, padding < kernel size, 8 ≤ C, K ≤ 256 (what Winograd does not take: other kernel sizes, few
           tiles). One BLAS product per kernel tap over rows of the channels-last padded input, no im2col copy;
           past 256 channels im2col wins.
-im2col    everything else (strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
+lowered_cl strided, kernel larger than 1×1, outputs of at most 16², batch ≥ 16 (the CIFAR ResNets' stride-2
+          layers): one product per block of whole images over channels-last lowered rows, each tap row one
+          contiguous copy; on larger maps and small batches im2col's tiles keep both threads busier.
+im2col    everything else (large strided layers, 3-channel stems, 1×1 downsampling): im2col tiles + BLAS.
 
 Tests and bench/conv_ab.py force one algorithm by replacing `choose`.
 """
 import numpy as np
 from numba import njit, prange
 
-from . import conv_batched, conv_direct, conv_im2col, conv_shifted, conv_winograd, conv_winograd4
+from ...shapes import conv_output_size
+from . import conv_batched, conv_direct, conv_im2col, conv_lowered_cl, conv_shifted, conv_winograd, conv_winograd4
 
 ALGORITHMS = {"direct": conv_direct, "batched": conv_batched, "winograd": conv_winograd,
-              "winograd4": conv_winograd4, "shifted": conv_shifted, "im2col": conv_im2col}
+              "winograd4": conv_winograd4, "shifted": conv_shifted, "lowered_cl": conv_lowered_cl,
+              "im2col": conv_im2col}
 _FEW_CHANNELS = 128  # C·K at most: batched or direct
 _WINOGRAD_MIN_IN, _WINOGRAD_MIN_OUT, _WINOGRAD_MIN_TILES = 8, 16, 40
 _WINOGRAD4_MAX_CHANNELS, _WINOGRAD4_MAX_SIDE = 64, 32
 _SHIFTED_MIN_CHANNELS, _SHIFTED_MAX_CHANNELS = 8, 256
+_LOWERED_CL_MIN_BATCH, _LOWERED_CL_MAX_SIDE = 16, 16
 
 
 def choose(x_shape, w_shape, stride, padding, forward=True):
@@ -48,6 +54,10 @@ def choose(x_shape, w_shape, stride, padding, forward=True):
     if (conv_shifted.supports(w_shape, stride, padding) and _SHIFTED_MIN_CHANNELS <= min(c_in, k_out)
             and max(c_in, k_out) <= _SHIFTED_MAX_CHANNELS):
         return "shifted"
+    if max(stride) > 1 and w_shape[2] * w_shape[3] > 1 and n >= _LOWERED_CL_MIN_BATCH:
+        oh = conv_output_size(h, w_shape[2], padding[0], stride[0])
+        if max(oh, conv_output_size(w, w_shape[3], padding[1], stride[1])) <= _LOWERED_CL_MAX_SIDE:
+            return "lowered_cl"
     return "im2col"
 
 
