@@ -22,6 +22,7 @@ from . import openblas
 from .cache_size import l2_bytes
 from .gemm import gemm
 
+_STRIP = 16  # pixels per pass of the (pixels, K) <-> (K, pixels) transposes: 16 rows of K stay in L1
 _MIN_ROWS = 512  # pixels per product at least: 256 ran backward-weight at half the rate (conv_algorithms --strided)
 
 
@@ -34,9 +35,10 @@ def _to_channels_last(x, i, ph, pw, xp):
     """xp (Hp, Wp, C) ← image i of x (N, C, H, W), zero-padded."""
     c_in, h, w = x.shape[1], x.shape[2], x.shape[3]
     xp[:] = 0
-    for c in range(c_in):
-        for yy in range(h):
-            src, dst = x[i, c, yy], xp[yy + ph]
+    for yy in range(h):  # row by row: one padded row (W·C) stays in L1 while every channel lands in it
+        dst = xp[yy + ph]
+        for c in range(c_in):
+            src = x[i, c, yy]
             for q in range(w):
                 dst[q + pw, c] = src[q]
 
@@ -77,10 +79,23 @@ def _unlower(col, row0, kh, kw, sh, sw, oh, ow, xp):
 @njit(cache=True)
 def _rows_of(g, i, row0, out):
     """out[row0 + pixel, k] = g[i, k, pixel]: one image's gradient (K, OH·OW) as lowered rows."""
-    for k in range(g.shape[1]):
-        plane = g[i, k]
-        for q in range(plane.shape[0]):
-            out[row0 + q, k] = plane[q]
+    k_out, plane = g.shape[1], g.shape[2]
+    for q0 in range(0, plane, _STRIP):
+        for k in range(k_out):
+            src = g[i, k]
+            for q in range(q0, min(q0 + _STRIP, plane)):
+                out[row0 + q, k] = src[q]
+
+
+@njit(cache=True)
+def _planes_of(out, row0, bias, i, y):
+    """y[i, k, pixel] = out[row0 + pixel, k] + bias[k]: the inverse of _rows_of, plus the bias."""
+    k_out, plane = y.shape[1], y.shape[2]
+    for q0 in range(0, plane, _STRIP):
+        for k in range(k_out):
+            dst, add = y[i, k], bias[k]
+            for q in range(q0, min(q0 + _STRIP, plane)):
+                dst[q] = out[row0 + q, k] + add
 
 
 @njit(parallel=True, cache=True)
@@ -103,10 +118,7 @@ def _forward(x, w, bias, geo, per_block, workers, y):
                 _lower(xp, kh, kw, sh, sw, oh, ow, b * plane, col)
             gemm(col[:count * plane], w, out[:count * plane])
             for b in range(count):
-                for k in range(k_out):
-                    dst, add = y[first + b, k], bias[k]
-                    for q in range(plane):
-                        dst[q] = out[b * plane + q, k] + add
+                _planes_of(out, b * plane, bias, first + b, y)
     return y
 
 
@@ -130,9 +142,10 @@ def _backward_input(g, w_t, geo, per_block, workers, gx):
             gemm(rows[:count * plane], w_t, col[:count * plane])
             for b in range(count):
                 _unlower(col, b * plane, kh, kw, sh, sw, oh, ow, xp)
-                for c in range(c_in):
-                    for yy in range(h):
-                        src, dst = xp[yy + ph], gx[first + b, c, yy]
+                for yy in range(h):
+                    src = xp[yy + ph]
+                    for c in range(c_in):
+                        dst = gx[first + b, c, yy]
                         for q in range(width):
                             dst[q] = src[q + pw, c]
     return gx
