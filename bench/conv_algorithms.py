@@ -2,11 +2,13 @@
 or (--strided) on the strided layers of the registry's networks.
 
 python bench/conv_algorithms.py [winograd4,winograd,shifted,im2col]     # GFLOP/s (2·N·K·C·kh·kw·OH·OW per pass)
-python bench/conv_algorithms.py --strided [lowered_cl,im2col]
-Prints, per layer, the forward, backward-input and backward-weight rates of each algorithm (best of 3) and the
-dispatcher's choice; the numbers behind conv.choose and conv_winograd's schedules. Run with NUMBA_NUM_THREADS=2.
+python bench/conv_algorithms.py --strided [lowered_cl,im2col] [--rows 0,1]          # rows: indices into STRIDED
+Prints, per layer, the forward, backward-input and backward-weight rates of each algorithm (medians of 7, the
+algorithms alternated) and the dispatcher's choice; the numbers behind conv.choose and conv_winograd's schedules.
+Run with NUMBA_NUM_THREADS=2.
 """
 import os
+import statistics
 import sys
 import time
 
@@ -33,14 +35,17 @@ STRIDED = [  # batch, channels in, channels out, input side, kernel, stride, pad
 ]
 
 
-def _best(f, reps=3):
-    f()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
+def _medians(calls, reps=7):
+    """Median seconds of each call, the calls alternated so that a noisy stretch of the machine hits them all."""
+    for f in calls:
         f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    times = [[] for _ in calls]
+    for _ in range(reps):
+        for f, t in zip(calls, times):
+            t0 = time.perf_counter()
+            f()
+            t.append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def main(algorithms, layers):
@@ -55,19 +60,25 @@ def main(algorithms, layers):
         gy = rng.standard_normal((n, k, out, out), dtype=np.float32)
         gflop = 2 * n * k * c * kernel * kernel * out * out / 1e9
         line = f"{n:>3} × {c:>3}→{k:<3} at {side:>3}², {kernel}×{kernel}/{step}"
-        for name in algorithms:
-            algo = conv.ALGORITHMS[name]
-            rates = (gflop / _best(lambda: algo.conv2d_forward(x, w, b, stride, padding)),
-                     gflop / _best(lambda: algo.conv2d_backward_input(gy, w, x.shape, stride, padding)),
-                     gflop / _best(lambda: algo.conv2d_backward_weight(gy, x, w.shape, stride, padding)))
-            line += " | " + " ".join(f"{r:5.0f}" for r in rates)
+        algos = [conv.ALGORITHMS[name] for name in algorithms]
+        rates = [[gflop / t for t in _medians([lambda a=a: a.conv2d_forward(x, w, b, stride, padding) for a in algos])],
+                 [gflop / t for t in _medians([lambda a=a: a.conv2d_backward_input(gy, w, x.shape, stride, padding)
+                                               for a in algos])],
+                 [gflop / t for t in _medians([lambda a=a: a.conv2d_backward_weight(gy, x, w.shape, stride, padding)
+                                               for a in algos])]]
+        for j in range(len(algos)):
+            line += " | " + " ".join(f"{rates[p][j]:5.0f}" for p in range(3))
         print(line + " | " + conv.choose(x.shape, w.shape, stride, padding), flush=True)
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     strided = "--strided" in args
+    layers = STRIDED if strided else [(n, c, k, side, 3, 1, 1) for n, c, k, side in LAYERS]
+    if "--rows" in args:
+        at = args.index("--rows")
+        layers = [layers[int(i)] for i in args[at + 1].split(",")]
+        del args[at:at + 2]
     args = [a for a in args if a != "--strided"]
     default = ["lowered_cl", "im2col"] if strided else ["winograd4", "winograd", "shifted", "im2col"]
-    main(args[0].split(",") if args else default,
-         STRIDED if strided else [(n, c, k, side, 3, 1, 1) for n, c, k, side in LAYERS])
+    main(args[0].split(",") if args else default, layers)
