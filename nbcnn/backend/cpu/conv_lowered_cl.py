@@ -1,5 +1,5 @@
 """Convolution as one matrix product per block of images over channels-last lowered rows: any kernel, stride and
-padding; conv.py sends it the strided layers on small maps (the CIFAR ResNets' stride-2 layers and projections).
+padding; conv.py sends it the strided layers on small maps (the CIFAR ResNets' 3×3 stride-2 layers).
 
 Why channels last: `conv_im2col` lowers planes, one output row of one tap at a time, so each copy is an output
 row long (16 elements on a 16² map) and a stride-2 copy first splits the input row by phase. Here each image is
@@ -8,8 +8,8 @@ are then xp[oy·sh + ky, ox·sw : ox·sw + kw, :], one contiguous run of kw·C e
 lowered row (one output pixel) is kh such runs, and the product is
     out (pixels, K) = lowered (pixels, kh·kw·C) @ w (kh·kw·C, K),
 the orientation in which OpenBLAS runs narrow K fastest (bench/README.md, "The ResNet paper's CIFAR networks").
-Blocks hold whole images, enough pixels for a product of at least _MIN_ROWS rows, few enough that the lowered
-block stays in half the L2 cache. Backward-input multiplies the output gradient by wᵀ and scatters the lowered
+Blocks hold whole images: at least _MIN_ROWS pixels, more while a block's lowered rows and outputs fit in half
+the L2 cache. Backward-input multiplies the output gradient by wᵀ and scatters the lowered
 rows back over the padded image (a thread owns its images: no two threads add to one pixel); backward-weight sums
 loweredᵀ @ gradient per thread. Weight (K, C, kh, kw); stride and padding are (h, w).
 """
