@@ -18,6 +18,9 @@ when the CPU backend loads, before its first parallel launch (so that `import nb
   time: a ReLU over one 33.5 MB CIFAR ResNet activation (batch 128, 64×32×32) took 9.1 ms that way and 2.1 ms from
   recycled heap memory. Raised mmap and trim thresholds make big arrays come from the heap and stay there once
   freed; the resident size no longer drops between steps. Off switch: NBCNN_KEEP_FREED_MEMORY=0.
+- Portable machine code, off unless NBCNN_PORTABLE_JIT=1: kernels compiled for the x86-64-v3 level instead of
+  this CPU's exact model, so that their cache (or a bundle from `nbcnn warmup --bundle`) serves other machines
+  (nbcnn/jit_bundle.py). Applied here because it must precede Numba's first compilation.
 """
 import ctypes
 import ctypes.util
@@ -31,6 +34,9 @@ def at_import():
 
 
 def before_cpu_kernels():
+    from . import jit_bundle
+    if jit_bundle.portable_requested():
+        jit_bundle.use_portable_code()
     if "NUMBA_THREADING_LAYER" not in os.environ:
         import numba
         numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
