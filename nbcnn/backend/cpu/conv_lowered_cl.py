@@ -44,6 +44,25 @@ def _to_channels_last(x, i, ph, pw, xp):
 
 
 @njit(cache=True)
+def _from_channels_last(xp, ph, pw, i, gx):
+    """Image i of gx (N, C, H, W) ← the inside of xp (Hp, Wp, C): the inverse of _to_channels_last."""
+    c_in, h, w = gx.shape[1], gx.shape[2], gx.shape[3]
+    for yy in range(h):
+        src = xp[yy + ph]
+        for c in range(c_in):
+            dst = gx[i, c, yy]
+            for q in range(w):
+                dst[q] = src[q + pw, c]
+
+
+@njit(cache=True, inline="always")
+def _block(blk, per_block, n):
+    """(first image, image count) of block blk."""
+    first = blk * per_block
+    return first, min(per_block, n - first)
+
+
+@njit(cache=True)
 def _lower(xp, kh, kw, sh, sw, oh, ow, row0, col):
     """col[row0 + oy·OW + ox, (ky·kw + kx)·C + c] = xp[oy·sh + ky, ox·sw + kx, c] for one image."""
     c_in = xp.shape[2]
@@ -111,8 +130,7 @@ def _forward(x, w, bias, geo, per_block, workers, y):
         col = np.empty((per_block * plane, r), x.dtype)
         out = np.empty((per_block * plane, k_out), x.dtype)
         for blk in range(p * blocks // workers, (p + 1) * blocks // workers):
-            first = blk * per_block
-            count = min(per_block, n - first)
+            first, count = _block(blk, per_block, n)
             for b in range(count):
                 _to_channels_last(x, first + b, ph, pw, xp)
                 _lower(xp, kh, kw, sh, sw, oh, ow, b * plane, col)
@@ -135,19 +153,13 @@ def _backward_input(g, w_t, geo, per_block, workers, gx):
         rows = np.empty((per_block * plane, k_out), g.dtype)
         col = np.empty((per_block * plane, r), g.dtype)
         for blk in range(p * blocks // workers, (p + 1) * blocks // workers):
-            first = blk * per_block
-            count = min(per_block, n - first)
+            first, count = _block(blk, per_block, n)
             for b in range(count):
                 _rows_of(g, first + b, b * plane, rows)
             gemm(rows[:count * plane], w_t, col[:count * plane])
             for b in range(count):
                 _unlower(col, b * plane, kh, kw, sh, sw, oh, ow, xp)
-                for yy in range(h):
-                    src = xp[yy + ph]
-                    for c in range(c_in):
-                        dst = gx[first + b, c, yy]
-                        for q in range(width):
-                            dst[q] = src[q + pw, c]
+                _from_channels_last(xp, ph, pw, first + b, gx)
     return gx
 
 
@@ -165,8 +177,7 @@ def _backward_weight(x, g, geo, per_block, parts):
         col = np.empty((per_block * plane, r), x.dtype)
         rows = np.empty((per_block * plane, k_out), x.dtype)
         for blk in range(p * blocks // workers, (p + 1) * blocks // workers):
-            first = blk * per_block
-            count = min(per_block, n - first)
+            first, count = _block(blk, per_block, n)
             for b in range(count):
                 _to_channels_last(x, first + b, ph, pw, xp)
                 _lower(xp, kh, kw, sh, sw, oh, ow, b * plane, col)
