@@ -3,7 +3,7 @@ import time
 
 import click
 
-from nbcnn.jit_bundle import PORTABLE_CPU as PORTABLE_NAME
+from nbcnn import jit_bundle
 from nbcnn.warmup import SPLITS
 
 from .common import one_line_errors
@@ -30,19 +30,22 @@ def warmup(models, data, batch_size, bundle_out, bundle_in):
     """
     import numba
 
-    from nbcnn import jit_bundle
     from nbcnn.jit import CompileClock
     from nbcnn.warmup import warmup as fill
 
     where = numba.config.CACHE_DIR or "__pycache__ folders beside nbcnn's sources"
     if bundle_out and bundle_in:
         raise click.UsageError("give --bundle or --install, not both")
+    if bundle_in and (models or data or batch_size):
+        raise click.UsageError("--install takes a bundle only: its models and batch sizes were chosen when it was built")
     if bundle_out:
+        models = models or ("lenet",)
+        click.echo(f"compiling {jit_bundle.PORTABLE_CPU} kernels for {', '.join(models)} into a fresh cache "
+                   f"(about a minute a model on two cores)...", err=True)
         with one_line_errors():
             started = time.perf_counter()
-            files = jit_bundle.build_bundle(bundle_out, models or ("lenet",), data, batch_size)
-        click.echo(f"{bundle_out}: {files} cached-kernel files for {PORTABLE_NAME} "
-                   f"({time.perf_counter() - started:.1f} s)", err=True)
+            files = jit_bundle.build_bundle(bundle_out, models, data, batch_size)
+        click.echo(f"{bundle_out}: {files} cached-kernel files ({time.perf_counter() - started:.1f} s)", err=True)
         return
     if bundle_in:
         with one_line_errors():

@@ -131,3 +131,5 @@ def test_the_warmup_command_installs_a_bundle(bundle, tmp_path, monkeypatch):
     assert any((tmp_path / "cache").rglob("activation._relu_map-*.nbi"))
     both = CliRunner().invoke(main, ["warmup", "--install", str(bundle), "--bundle", str(tmp_path / "b.zip")])
     assert both.exit_code != 0 and "give --bundle or --install, not both" in both.output
+    with_model = CliRunner().invoke(main, ["warmup", "lenet", "--install", str(bundle)])
+    assert with_model.exit_code != 0 and "--install takes a bundle only" in with_model.output
