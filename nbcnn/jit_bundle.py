@@ -142,7 +142,8 @@ def _build_here(request):
 
 def install_bundle(path):
     """Copy a bundle's kernels into this machine's cache for every source file it was built from; returns
-    (source files installed, source files skipped because they changed since). Each file lands atomically."""
+    (source files installed, source files skipped because they changed since). Each file lands atomically and
+    replaces the cache's own entries of the same functions (their index is one file per function)."""
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as bundle:
@@ -166,10 +167,11 @@ def install_bundle(path):
                         raise BundleError(f"{path}: unexpected entry {name!r}")
                     _write_atomically(folder / filename, bundle.read(name))
                 installed += 1
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
-        raise BundleError(f"{path}: not an nbcnn JIT bundle ({error})") from None
-    except OSError as error:
-        raise BundleError(f"{path}: cannot read ({error.strerror or error})") from None
+    except (zipfile.BadZipFile, KeyError, AttributeError, TypeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{path}: not an nbcnn JIT bundle ({type(error).__name__}: {error})") from None
+    except OSError as error:  # reading the bundle or writing the cache (a full disk): nothing half-written stays
+        where = f" ({error.filename})" if error.filename else ""
+        raise BundleError(f"{path}: cannot install: {error.strerror or error}{where}") from None
     return installed, skipped
 
 
@@ -177,8 +179,8 @@ def _check(path, manifest):
     here = _runtime()
     for key in ("numba", "python", "cpu"):
         if manifest.get(key) != here[key]:
-            raise BundleError(f"{path}: built for {key} {manifest.get(key)}, this is {here[key]}: Numba's cache "
-                              f"cannot be shared across {key} versions")
+            raise BundleError(f"{path}: built for {key} {manifest.get(key)}, this is {here[key]}; Numba's cached "
+                              f"code serves the {key} it was built for only")
     missing = missing_features()
     if missing:
         raise BundleError(f"{path}: this CPU lacks {', '.join(missing)} of the {PORTABLE_CPU} level")
