@@ -140,8 +140,9 @@ def train(model, out, resume, model_options, distributed, sync_bn, collective_ti
         final = records[-1]
         key = next(k for k in final if k.endswith("_accuracy") and not k.startswith("train"))
         tta = f" ({final[key + '_tta']:.2%} with {config.tta})" if key + "_tta" in final else ""
-        click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%}{tta} after "
-                   f"{_count(final['iteration'], 'iteration')} ({_count(final['epoch'], 'epoch')}); best checkpoint {rundir / 'best.npz'}")
+        length = f"{_count(final['iteration'], 'iteration')} ({_count(final['epoch'], 'epoch')})"
+        click.echo(f"done in {elapsed:.1f} s: {key.replace('_', ' ')} {final[key]:.2%}{tta} after {length}; "
+                   f"best checkpoint {rundir / 'best.npz'}")
     else:
         done = _count(config.iterations, "iteration") if config.iterations else _count(config.epochs, "epoch")
         click.echo(f"nothing to do: {rundir} has already trained {done} (raise --epochs or --iterations)")

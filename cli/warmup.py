@@ -37,7 +37,8 @@ def warmup(models, data, batch_size, bundle_out, bundle_in):
     if bundle_out and bundle_in:
         raise click.UsageError("give --bundle or --install, not both")
     if bundle_in and (models or data or batch_size):
-        raise click.UsageError("--install takes a bundle only: its models and batch sizes were chosen when it was built")
+        raise click.UsageError("--install takes a bundle only: its models and batch sizes were chosen when it was "
+                               "built")
     if bundle_out:
         models = models or ("lenet",)
         click.echo(f"compiling {jit_bundle.PORTABLE_CPU} kernels for {', '.join(models)} into a fresh cache "
