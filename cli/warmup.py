@@ -3,7 +3,6 @@ import time
 
 import click
 
-from nbcnn import jit_bundle
 from nbcnn.warmup import SPLITS
 
 from .common import one_line_errors
@@ -30,6 +29,7 @@ def warmup(models, data, batch_size, bundle_out, bundle_in):
     """
     import numba
 
+    from nbcnn import jit_bundle
     from nbcnn.jit import CompileClock
     from nbcnn.warmup import warmup as fill
 

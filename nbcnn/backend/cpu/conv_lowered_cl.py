@@ -124,7 +124,6 @@ def _forward(x, w, bias, geo, per_block, workers, y):
     n, c_in, h, width = x.shape
     k_out, plane, r = y.shape[1], oh * ow, w.shape[0]
     blocks = (n + per_block - 1) // per_block
-    workers = min(workers, blocks)
     for p in prange(workers):
         xp = np.empty((h + 2 * ph, width + 2 * pw, c_in), x.dtype)
         col = np.empty((per_block * plane, r), x.dtype)
@@ -147,7 +146,6 @@ def _backward_input(g, w_t, geo, per_block, workers, gx):
     n, c_in, h, width = gx.shape
     k_out, plane, r = g.shape[1], oh * ow, w_t.shape[1]
     blocks = (n + per_block - 1) // per_block
-    workers = min(workers, blocks)
     for p in prange(workers):
         xp = np.empty((h + 2 * ph, width + 2 * pw, c_in), g.dtype)
         rows = np.empty((per_block * plane, k_out), g.dtype)
@@ -195,6 +193,7 @@ class _Geometry:
         self.rows = kh * kw * c_in
         fits = (l2_bytes() // 2) // (itemsize * (self.rows + k_out) * oh * ow)
         self.per_block = int(min(n, max(1, -(-_MIN_ROWS // (oh * ow)), fits)))
+        self.workers = min(numba.get_num_threads(), -(-n // self.per_block))  # a block each at least
 
 
 def _weight_matrix(weight):
@@ -209,8 +208,7 @@ def conv2d_forward(x, weight, bias, stride, padding):
     bias = np.zeros(k_out, x.dtype) if bias is None else bias.astype(x.dtype, copy=False)
     y = np.empty((n, k_out, g.geo[6] * g.geo[7]), x.dtype)
     with openblas.single_threaded():
-        _forward(np.ascontiguousarray(x), _weight_matrix(weight), bias, g.geo, g.per_block,
-                 numba.get_num_threads(), y)
+        _forward(np.ascontiguousarray(x), _weight_matrix(weight), bias, g.geo, g.per_block, g.workers, y)
     return y.reshape(n, k_out, g.geo[6], g.geo[7])
 
 
@@ -220,15 +218,14 @@ def conv2d_backward_input(grad, weight, x_shape, stride, padding):
     gx = np.empty(x_shape, grad.dtype)
     with openblas.single_threaded():
         _backward_input(np.ascontiguousarray(grad).reshape(n, k_out, -1),
-                        np.ascontiguousarray(_weight_matrix(weight).T), g.geo, g.per_block, numba.get_num_threads(), gx)
+                        np.ascontiguousarray(_weight_matrix(weight).T), g.geo, g.per_block, g.workers, gx)
     return gx
 
 
 def conv2d_backward_weight(grad, x, w_shape, stride, padding):
     g = _Geometry(x.shape, w_shape, stride, padding, x.itemsize)
     n, k_out = x.shape[0], w_shape[0]
-    workers = min(numba.get_num_threads(), -(-n // g.per_block))
-    parts = np.empty((workers, g.rows, k_out), x.dtype)
+    parts = np.empty((g.workers, g.rows, k_out), x.dtype)
     with openblas.single_threaded():
         _backward_weight(np.ascontiguousarray(x), np.ascontiguousarray(grad).reshape(n, k_out, -1), g.geo,
                          g.per_block, parts)
