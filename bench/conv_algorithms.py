@@ -22,6 +22,7 @@ LAYERS = [  # batch, channels in, channels out, input side (3×3, stride 1, padd
     (8, 64, 64, 56), (8, 128, 128, 28), (8, 256, 256, 14), (8, 512, 512, 7),
     (128, 3, 64, 32), (128, 64, 64, 32), (128, 128, 128, 16), (128, 256, 256, 8), (128, 512, 512, 4),
     (128, 16, 16, 32), (128, 32, 32, 16), (128, 64, 64, 8),  # the ResNet paper's CIFAR networks
+    (1024, 24, 64, 31), (1024, 64, 64, 15), (1024, 64, 256, 15), (1024, 256, 256, 7), (1024, 256, 256, 3),  # fastnet
 ]
 STRIDED = [  # batch, channels in, channels out, input side, kernel, stride, padding
     (128, 16, 32, 32, 3, 2, 1), (128, 32, 64, 16, 3, 2, 1),  # the CIFAR ResNets' stride-2 layers
